@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""measure.py — time guanlan against its peers on one capture, print one table.
+
+Peers, all reading the same file through libpcap:
+  * guanlan run --threads 1 and --threads 2 (full pipeline: decode, flows,
+    TCP reassembly, app-layer parsers, EVE + SQLite output);
+  * ndpiReader -i FILE (nDPI's demo reader: flow tracking + protocol
+    detection, its default per-flow packet limits, summary on stdout);
+  * pcap-readloop (bench/pcap-readloop.c: libpcap alone, the floor).
+
+Each tool runs --runs times, interleaved (tool A, B, C, A, B, C, ...) so drift
+hits everyone alike, after the file was read once to warm the page cache; the
+table shows the median wall time and the peak RSS (from /usr/bin/time -v) of
+that median run.  Packet and byte counts for the rates come from the read loop,
+so every tool is credited with the same work.
+
+Flows: guanlan = number of EVE flow records (every tracked flow ends in one);
+ndpiReader = its "Unique flows".  "RSS/flow" is peak RSS divided by flows: an
+upper bound mixing fixed costs and per-flow state, comparable only between
+runs on the same file.  The clean per-flow figure is the idle-flow test
+(--idle-pcap): RSS(N idle TCP handshakes) - RSS(1 handshake), divided by N.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def warm_cache(path):
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
+
+
+def run_timed(cmd, stdout_path, cwd=None):
+    """Run cmd under /usr/bin/time -v; returns (wall_s, peak_rss_kib, exit status)."""
+    time_path = stdout_path + ".time"
+    full = ["/usr/bin/time", "-v", "-o", time_path] + cmd
+    with open(stdout_path, "wb") as out:
+        t0 = time.monotonic()
+        rc = subprocess.run(full, stdout=out, stderr=subprocess.STDOUT, cwd=cwd).returncode
+        wall = time.monotonic() - t0
+    rss = None
+    try:
+        with open(time_path) as f:
+            m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", f.read())
+            rss = int(m.group(1)) if m else None
+    except OSError:
+        pass
+    return wall, rss, rc
+
+
+def count_eve(eve_path):
+    """(flow records, flow records ended as 'forced' evictions) in an eve.json."""
+    flows = forced = 0
+    try:
+        with open(eve_path, "rb") as f:
+            for line in f:
+                if b'"event_type":"flow"' not in line and b'"event_type": "flow"' not in line:
+                    continue
+                flows += 1
+                try:
+                    if json.loads(line).get("flow", {}).get("reason") == "forced":
+                        forced += 1
+                except ValueError:
+                    pass
+    except OSError:
+        return None, None
+    return flows, forced
+
+
+class Tool:
+    def __init__(self, name, kind, argv_fn):
+        self.name = name
+        self.kind = kind          # guanlan, ndpi, readloop
+        self.argv_fn = argv_fn    # (pcap, outdir) -> argv
+        self.runs = []            # (wall, rss_kib, flows)
+        self.failed = None
+
+
+def run_tool(tool, pcap, workdir, index):
+    outdir = os.path.join(workdir, "%s-%d" % (tool.name.replace(" ", "_"), index))
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
+    log = os.path.join(outdir, "stdout.log")
+    wall, rss, rc = run_timed(tool.argv_fn(pcap, outdir), log)
+    if rc != 0:
+        with open(log, errors="replace") as f:
+            tail = f.read()[-600:]
+        tool.failed = "exit status %d: %s" % (rc, tail.strip())
+        return None
+    flows = None
+    extra = {}
+    if tool.kind == "guanlan":
+        flows, forced = count_eve(os.path.join(outdir, "eve.json"))
+        extra["forced"] = forced
+    elif tool.kind == "ndpi":
+        with open(log, errors="replace") as f:
+            text = f.read()
+        m = re.search(r"Unique flows:\s+(\d+)", text)
+        flows = int(m.group(1)) if m else None
+    elif tool.kind == "readloop":
+        with open(log) as f:
+            m = re.search(r"packets (\d+) bytes (\d+)", f.read())
+        if m:
+            extra["packets"], extra["bytes"] = int(m.group(1)), int(m.group(2))
+    shutil.rmtree(outdir, ignore_errors=True)
+    tool.runs.append((wall, rss, flows, extra))
+    return tool.runs[-1]
+
+
+def median_run(tool):
+    walls = sorted(r[0] for r in tool.runs)
+    med = statistics.median_low(walls)
+    return next(r for r in tool.runs if r[0] == med)
+
+
+def fmt(v, spec, none="N/A"):
+    return none if v is None else format(v, spec)
+
+
+def table(tools, packets, nbytes):
+    by_kind = {}
+    for t in tools:
+        if t.runs and not t.failed:
+            by_kind.setdefault(t.kind, median_run(t))
+    base_ndpi = by_kind.get("ndpi")
+    base_loop = by_kind.get("readloop")
+    head = ("tool", "wall s", "Mpkt/s", "Gbit/s", "peak RSS MiB", "flows", "RSS/flow B",
+            "speed vs ndpiReader", "speed vs readloop")
+    rows = []
+    for t in tools:
+        if t.failed or not t.runs:
+            rows.append((t.name, "FAILED", "", "", "", "", "", "", ""))
+            continue
+        wall, rss, flows, _ = median_run(t)
+        rss_b = rss * 1024 if rss is not None else None
+        per_flow = rss_b / flows if rss_b is not None and flows else None
+        rows.append((
+            t.name, "%.3f" % wall, "%.3f" % (packets / wall / 1e6), "%.3f" % (nbytes * 8 / wall / 1e9),
+            fmt(rss / 1024 if rss is not None else None, ".1f"), fmt(flows, "d"), fmt(per_flow, ".0f"),
+            ("%.2fx" % (base_ndpi[0] / wall)) if base_ndpi else "N/A",
+            ("%.2fx" % (base_loop[0] / wall)) if base_loop else "N/A",
+        ))
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    line = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |"
+    out = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Benchmark guanlan vs ndpiReader vs a bare libpcap loop.")
+    ap.add_argument("--pcap", required=True)
+    ap.add_argument("--guanlan", required=True)
+    ap.add_argument("--readloop", required=True)
+    ap.add_argument("--ndpireader", default=shutil.which("ndpiReader"))
+    ap.add_argument("--threads", default="1,2", help="guanlan --threads values to run")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workdir", required=True, help="scratch space for outputs")
+    ap.add_argument("--idle-pcap", help="capture of N idle TCP handshakes")
+    ap.add_argument("--tiny-pcap", help="capture of 1 idle TCP handshake (baseline)")
+    ap.add_argument("--idle-n", type=int, default=0)
+    ap.add_argument("--guanlan-arg", action="append", default=[], help="extra argument for guanlan run")
+    opts = ap.parse_args()
+    os.makedirs(opts.workdir, exist_ok=True)
+
+    def guanlan_argv(threads):
+        return lambda pcap, out: [opts.guanlan, "run", "-q", "-r", pcap, "-l", out,
+                                  "--threads", str(threads)] + opts.guanlan_arg
+
+    tools = [Tool("guanlan --threads %s" % n, "guanlan", guanlan_argv(n))
+             for n in opts.threads.split(",") if n]
+    if opts.ndpireader:
+        tools.append(Tool("ndpiReader", "ndpi", lambda pcap, out: [opts.ndpireader, "-i", pcap]))
+    else:
+        print("measure: ndpiReader not found (Debian package libndpi-bin); its row is left out")
+    tools.append(Tool("pcap-readloop", "readloop", lambda pcap, out: [opts.readloop, pcap]))
+
+    size = os.path.getsize(opts.pcap)
+    print("measure: %s (%.1f MiB), %d runs each, interleaved" % (opts.pcap, size / 2**20, opts.runs))
+    warm_cache(opts.pcap)
+    for i in range(opts.runs):
+        for t in tools:
+            if t.failed:
+                continue
+            r = run_tool(t, opts.pcap, opts.workdir, i)
+            if r is None:
+                print("  run %d %-22s FAILED: %s" % (i + 1, t.name, t.failed))
+            else:
+                print("  run %d %-22s %8.3f s  %8s KiB  flows %s" % (i + 1, t.name, r[0], r[1], r[2]),
+                      flush=True)
+
+    loop = next((t for t in tools if t.kind == "readloop" and t.runs), None)
+    if loop is None:
+        print("measure: the read loop failed; no packet count to compute rates")
+        return 1
+    extra = loop.runs[0][3]
+    packets, nbytes = extra["packets"], extra["bytes"]
+    print()
+    print("File: %s: %d packets, %d captured bytes (%.1f MiB on disk); median of %d runs"
+          % (os.path.basename(opts.pcap), packets, nbytes, size / 2**20, opts.runs))
+    print(table(tools, packets, nbytes))
+    for t in tools:
+        if t.kind == "guanlan" and t.runs and t.runs[0][3].get("forced"):
+            print("note: %s evicted %d flows to stay under its memcap" % (t.name, t.runs[0][3]["forced"]))
+
+    status = 0 if not any(t.failed for t in tools) else 1
+    if opts.idle_pcap and opts.tiny_pcap and opts.idle_n:
+        print()
+        print("Idle TCP flows: guanlan --threads 1, %d handshakes vs 1, median of %d runs" % (opts.idle_n, opts.runs))
+        base = Tool("guanlan idle-1", "guanlan", guanlan_argv(1))
+        idle = Tool("guanlan idle-N", "guanlan", guanlan_argv(1))
+        warm_cache(opts.idle_pcap)
+        for i in range(opts.runs):
+            run_tool(base, opts.tiny_pcap, opts.workdir, i)
+            run_tool(idle, opts.idle_pcap, opts.workdir, i)
+        if base.failed or idle.failed:
+            print("  FAILED: %s" % (base.failed or idle.failed))
+            return 1
+        rss0 = statistics.median(r[1] for r in base.runs)
+        rss1 = statistics.median(r[1] for r in idle.runs)
+        flows = statistics.median(r[2] or 0 for r in idle.runs)
+        forced = idle.runs[0][3].get("forced")
+        print("  peak RSS: %.1f MiB (1 flow) -> %.1f MiB (%d flows); flow records %d, forced evictions %s"
+              % (rss0 / 1024, rss1 / 1024, opts.idle_n, flows, forced))
+        print("  memory per idle TCP flow: %.0f bytes" % ((rss1 - rss0) * 1024 / opts.idle_n))
+        if forced:
+            print("  WARNING: flows were evicted, so the table held fewer than N flows at once;"
+                  " raise guanlan's flow memcap for this measurement")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
