@@ -1,5 +1,51 @@
 /*
- * main.c — the guanlan command line: dispatches subcommands.
+ * main.c — the guanlan command line: one binary, one subcommand per job.
  */
 #include <stdio.h>
-int main(void) { puts("guanlan"); return 0; }
+#include <string.h>
+
+#include "output/store.h"
+#include "sensor/cmd-run.h"
+
+#ifndef GUANLAN_VERSION
+#define GUANLAN_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "guanlan %s — network security monitoring and incident reporting\n"
+            "\n"
+            "usage: guanlan COMMAND [options]\n"
+            "\n"
+            "commands:\n"
+            "  run      analyse pcap/pcapng files or a live interface into EVE JSON + SQLite\n"
+            "  query    search the events stored in guanlan.db (by type, host, time range)\n"
+            "  version  print the version\n"
+            "\n"
+            "'guanlan COMMAND --help' documents each command and all its options.\n",
+            GUANLAN_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("guanlan %s\n", GUANLAN_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return gl_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "query") == 0)
+        return gl_cmd_query(argc - 1, argv + 1);
+    fprintf(stderr, "guanlan: unknown command '%s' (see guanlan --help)\n", cmd);
+    return 2;
+}

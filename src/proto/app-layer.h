@@ -36,6 +36,9 @@ enum {
                          * the stream stage stops reassembling, which is what keeps
                          * bulk TLS/SSH transfer cheap */
     GL_APP_ERROR = -1,  /* protocol violation: parser is detached, an applayer anomaly is logged */
+    GL_APP_REDETECT = 2,/* the bytes after this chunk are another protocol (HTTP CONNECT tunnel,
+                         * STARTTLS): the parser is finished and protocol detection runs again
+                         * on the following data, so e.g. the TLS inside a CONNECT is parsed */
 };
 
 #define GL_APP_TCP 0x1
