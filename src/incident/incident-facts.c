@@ -99,6 +99,9 @@ static bool read_number(rd *r, json_t *v, const char *path, bool integral, doubl
         json_int_t i = json_integer_value(v);
         if (i < 0)
             return errf(r, path, "must not be negative (got %lld)", (long long)i);
+        /* compare as integers: 2^53 + 1 would round to 2^53 as a double */
+        if ((double)i >= max && i > (json_int_t)max)
+            return errf(r, path, "number too large (got %lld, maximum %.17g)", (long long)i, max);
         x = (double)i;
     } else if (json_is_real(v)) {
         x = json_real_value(v);
