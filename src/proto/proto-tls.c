@@ -184,11 +184,13 @@ static const char *resumption_kind(const tls_state *st)
         return sh->has_psk ? "psk" : NULL;
     if (!st->abbreviated)
         return NULL;
+    /* a ticket wins: clients offering one also send a (random) session id
+     * that the server echoes to signal acceptance (RFC 5077 §3.4) */
+    if (ch && ch->session_ticket_len)
+        return "ticket";
     if (ch && ch->session_id_len && ch->session_id_len == sh->session_id_len &&
         memcmp(ch->session_id, sh->session_id, ch->session_id_len) == 0)
         return "session_id";
-    if (ch && ch->session_ticket_len)
-        return "ticket";
     return "unknown";
 }
 
