@@ -27,19 +27,19 @@ typedef struct fb {
     uint32_t n;
 } fb;
 
-static fb *fb_new(void) { return calloc(1, sizeof(fb)); }
-static void fb_bytes(fb *f, const void *p, uint32_t n)
+static inline fb *fb_new(void) { return calloc(1, sizeof(fb)); }
+static inline void fb_bytes(fb *f, const void *p, uint32_t n)
 {
     memcpy(f->b + f->n, p, n);
     f->n += n;
 }
-static void fb_u8(fb *f, unsigned v) { f->b[f->n++] = (uint8_t)v; }
-static void fb_u16(fb *f, unsigned v) { fb_u8(f, v >> 8); fb_u8(f, v & 0xff); }
-static void fb_u32(fb *f, uint32_t v) { fb_u16(f, v >> 16); fb_u16(f, v & 0xffff); }
-static void fb_fill(fb *f, uint8_t c, uint32_t n) { memset(f->b + f->n, c, n); f->n += n; }
+static inline void fb_u8(fb *f, unsigned v) { f->b[f->n++] = (uint8_t)v; }
+static inline void fb_u16(fb *f, unsigned v) { fb_u8(f, v >> 8); fb_u8(f, v & 0xff); }
+static inline void fb_u32(fb *f, uint32_t v) { fb_u16(f, v >> 16); fb_u16(f, v & 0xffff); }
+static inline void fb_fill(fb *f, uint8_t c, uint32_t n) { memset(f->b + f->n, c, n); f->n += n; }
 
 /* Returns a new buffer: hdr followed by inner. Frees inner. */
-static fb *fb_wrap(fb *hdr, fb *inner)
+static inline fb *fb_wrap(fb *hdr, fb *inner)
 {
     if (inner) {
         fb_bytes(hdr, inner->b, inner->n);
@@ -51,7 +51,7 @@ static fb *fb_wrap(fb *hdr, fb *inner)
 static const uint8_t MAC_DST[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
 static const uint8_t MAC_SRC[6] = { 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb };
 
-static fb *eth(uint16_t type, fb *inner)
+static inline fb *eth(uint16_t type, fb *inner)
 {
     fb *h = fb_new();
     fb_bytes(h, MAC_DST, 6);
@@ -60,7 +60,7 @@ static fb *eth(uint16_t type, fb *inner)
     return fb_wrap(h, inner);
 }
 
-static fb *vlan(uint16_t tci, uint16_t type, fb *inner)
+static inline fb *vlan(uint16_t tci, uint16_t type, fb *inner)
 {
     fb *h = fb_new();
     fb_u16(h, tci);
@@ -69,7 +69,7 @@ static fb *vlan(uint16_t tci, uint16_t type, fb *inner)
 }
 
 /* RFC 791 header, no options unless opt given; total = hlen + inner. */
-static fb *ipv4x(uint8_t proto, const char *src, const char *dst, uint16_t id, uint16_t frag,
+static inline fb *ipv4x(uint8_t proto, const char *src, const char *dst, uint16_t id, uint16_t frag,
                  const uint8_t *opt, uint32_t optlen, fb *inner)
 {
     unsigned a[4], b[4];
@@ -93,14 +93,14 @@ static fb *ipv4x(uint8_t proto, const char *src, const char *dst, uint16_t id, u
         fb_bytes(h, opt, optlen);
     return fb_wrap(h, inner);
 }
-static fb *ipv4(uint8_t proto, const char *src, const char *dst, fb *inner)
+static inline fb *ipv4(uint8_t proto, const char *src, const char *dst, fb *inner)
 {
     return ipv4x(proto, src, dst, 0x1234, 0x4000 /* DF */, NULL, 0, inner);
 }
 
 /* 16-byte address from a short hex spec: "2001:db8::N" style given as
  * prefix 2001:0db8 + last byte */
-static void v6addr(uint8_t *a, uint8_t last)
+static inline void v6addr(uint8_t *a, uint8_t last)
 {
     memset(a, 0, 16);
     a[0] = 0x20;
@@ -111,7 +111,7 @@ static void v6addr(uint8_t *a, uint8_t last)
 }
 
 /* RFC 8200 fixed header; payload length = inner. */
-static fb *ipv6(uint8_t nh, uint8_t src_last, uint8_t dst_last, fb *inner)
+static inline fb *ipv6(uint8_t nh, uint8_t src_last, uint8_t dst_last, fb *inner)
 {
     uint8_t a[16];
     fb *h = fb_new();
@@ -127,7 +127,7 @@ static fb *ipv6(uint8_t nh, uint8_t src_last, uint8_t dst_last, fb *inner)
 }
 
 /* generic 8-octet-unit option header (HBH/dstopts) of 8 bytes: nh, len 0, PadN */
-static fb *ip6_opts8(uint8_t nh, fb *inner)
+static inline fb *ip6_opts8(uint8_t nh, fb *inner)
 {
     fb *h = fb_new();
     fb_u8(h, nh);
@@ -139,7 +139,7 @@ static fb *ip6_opts8(uint8_t nh, fb *inner)
 }
 
 /* TCP header; opts appended (must be a multiple of 4). */
-static fb *tcp(uint16_t sp, uint16_t dp, uint32_t seq, uint32_t ack, uint8_t flags,
+static inline fb *tcp(uint16_t sp, uint16_t dp, uint32_t seq, uint32_t ack, uint8_t flags,
                const uint8_t *opts, uint32_t optlen, fb *inner)
 {
     fb *h = fb_new();
@@ -157,7 +157,7 @@ static fb *tcp(uint16_t sp, uint16_t dp, uint32_t seq, uint32_t ack, uint8_t fla
     return fb_wrap(h, inner);
 }
 
-static fb *udp(uint16_t sp, uint16_t dp, fb *inner)
+static inline fb *udp(uint16_t sp, uint16_t dp, fb *inner)
 {
     fb *h = fb_new();
     fb_u16(h, sp);
@@ -167,7 +167,7 @@ static fb *udp(uint16_t sp, uint16_t dp, fb *inner)
     return fb_wrap(h, inner);
 }
 
-static fb *icmp(uint8_t type, uint8_t code, fb *inner)
+static inline fb *icmp(uint8_t type, uint8_t code, fb *inner)
 {
     fb *h = fb_new();
     fb_u8(h, type);
@@ -177,21 +177,21 @@ static fb *icmp(uint8_t type, uint8_t code, fb *inner)
     return fb_wrap(h, inner);
 }
 
-static fb *data(const char *s)
+static inline fb *data(const char *s)
 {
     fb *h = fb_new();
     fb_bytes(h, s, (uint32_t)strlen(s));
     return h;
 }
 
-static fb *raw(const uint8_t *p, uint32_t n)
+static inline fb *raw(const uint8_t *p, uint32_t n)
 {
     fb *h = fb_new();
     fb_bytes(h, p, n);
     return h;
 }
 
-static bool has_event(const gl_packet *p, gl_decode_event ev)
+static inline bool has_event(const gl_packet *p, gl_decode_event ev)
 {
     for (int i = 0; i < p->n_events; i++)
         if (p->events[i] == ev)
@@ -199,7 +199,7 @@ static bool has_event(const gl_packet *p, gl_decode_event ev)
     return false;
 }
 
-static bool addr_is(const gl_addr *a, const char *text)
+static inline bool addr_is(const gl_addr *a, const char *text)
 {
     char buf[GL_ADDR_STRLEN];
     return strcmp(gl_addr_str(a, buf), text) == 0;
