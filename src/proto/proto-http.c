@@ -1184,9 +1184,31 @@ static void gap(gl_app_ctx *ctx, void *state, gl_dir dir, uint32_t len)
     }
 }
 
+/* At flow end an unterminated line is all the peer will ever send: take it
+ * as if its line end had arrived ("GET /" with no CRLF is a request). */
+static void finish_partial_line(gl_app_ctx *ctx, http_state *st, gl_dir dir)
+{
+    http_dir *ds = &st->d[dir];
+    if (st->done || ds->resync || ds->line.n == 0)
+        return;
+    if (ds->phase == PH_LINE) {
+        on_line(ctx, st, dir);
+    } else if (ds->phase == PH_HEADERS) {
+        on_header_line(ctx, st, dir, false);
+        flush_pending_header(ctx, &st->d[dir], dir, false);
+    }
+    ds = &st->d[dir];
+    ds->line.n = 0;
+    ds->line_raw = 0;
+}
+
 static void flow_end(gl_app_ctx *ctx, void *state)
 {
     http_state *st = state;
+    finish_partial_line(ctx, st, GL_DIR_TOSERVER);
+    finish_partial_line(ctx, st, GL_DIR_TOCLIENT);
+    if (st->done)
+        return;
     http_dir *rs = &st->d[GL_DIR_TOCLIENT];
     if (rs->phase == PH_BODY_CLOSE && rs->tx)
         rs->tx->resp_done = true; /* close is what ends this body */

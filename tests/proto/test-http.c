@@ -441,6 +441,29 @@ static void test_garbage(void)
     h_free(&h);
 }
 
+/* suricata-verify bug-3844: client sends "GET /" (no line end) and resets;
+ * the server answered "<html>hi</html>". Suricata logs url "/". At flow end
+ * the unterminated line is all there is: an HTTP/0.9 request, whose
+ * response (no status line) is 15 body bytes. */
+static void test_unterminated_at_end(void)
+{
+    harness h;
+    h_init(&h, &gl_parser_http, 6);
+    feed_str(&h, TS, "GET /");
+    feed_str(&h, TC, "<html>hi</html>");
+    CHECK(h.n_events == 0);
+    h_end(&h);
+    CHECK(h.n_events == 1 && ev_has(&h, 0, "\"url\":\"/\"") && ev_has(&h, 0, "\"length\":15"));
+    h_free(&h);
+    /* request cut inside its headers: what arrived is still logged */
+    h_init(&h, &gl_parser_http, 6);
+    feed_str(&h, TS, "GET /cut HTTP/1.1\r\nHost: cut.example\r\nUser-Agent: a");
+    h_end(&h);
+    CHECK(h.n_events == 1 && ev_has(&h, 0, "\"hostname\":\"cut.example\"") &&
+          ev_has(&h, 0, "\"http_user_agent\":\"a\""));
+    h_free(&h);
+}
+
 /* Pipelined flood without responses: queue is bounded, nothing is lost
  * silently (the oldest are logged as they stand). */
 static void test_pending_cap(void)
@@ -508,6 +531,7 @@ int main(void)
     test_connect();
     test_gaps();
     test_garbage();
+    test_unterminated_at_end();
     test_pending_cap();
     test_header_arrays();
     return h_report("test-http");
