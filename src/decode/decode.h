@@ -85,7 +85,7 @@ typedef enum gl_decode_event {
 const char *gl_decode_event_name(gl_decode_event ev);
 
 #define GL_PKT_MAX_EVENTS 4
-#define GL_MAX_VLAN 2
+#define GL_MAX_VLAN 3
 
 /* IP protocol numbers used across stages */
 #define GL_IPPROTO_ICMP 1

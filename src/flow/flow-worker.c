@@ -17,6 +17,56 @@ static void write_record(gl_worker *w, unsigned type_bit, gl_event_meta *meta)
     gl_output_write(w->out, &w->outl, type_bit, meta, w->line.buf, w->line.len);
 }
 
+static void mac_json(gl_json *j, const char *key, const uint8_t *mac)
+{
+    char s[18];
+    snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    gl_json_str(j, key, s);
+}
+
+/* "ether": a flow record lists every MAC seen; other events the first pair,
+ * oriented like the event's addresses. */
+static void ether_json(gl_json *j, const gl_flow *f, bool flow_record, bool rev)
+{
+    const gl_flow_macs *m = f->macs;
+    if (!m || !m->n_src || !m->n_dst)
+        return;
+    gl_json_open_object(j, "ether");
+    if (flow_record) {
+        gl_json_open_array(j, "src_macs");
+        for (int i = 0; i < m->n_src; i++)
+            mac_json(j, NULL, m->src[i]);
+        gl_json_close_array(j);
+        gl_json_open_array(j, "dest_macs");
+        for (int i = 0; i < m->n_dst; i++)
+            mac_json(j, NULL, m->dst[i]);
+        gl_json_close_array(j);
+    } else {
+        mac_json(j, "src_mac", rev ? m->dst[0] : m->src[0]);
+        mac_json(j, "dest_mac", rev ? m->src[0] : m->dst[0]);
+    }
+    gl_json_close_object(j);
+}
+
+static void remember_mac(uint8_t set[][6], uint8_t *n, const uint8_t *mac)
+{
+    for (int i = 0; i < *n; i++)
+        if (memcmp(set[i], mac, 6) == 0)
+            return;
+    if (*n < GL_FLOW_MAX_MACS)
+        memcpy(set[(*n)++], mac, 6);
+}
+
+static void track_macs(gl_flow *f, const gl_packet *p, int dir)
+{
+    if (!f->macs && !(f->macs = calloc(1, sizeof(*f->macs))))
+        return;
+    gl_flow_macs *m = f->macs;
+    /* client-side MACs: source of toserver frames, destination of toclient ones */
+    remember_mac(dir ? m->dst : m->src, dir ? &m->n_dst : &m->n_src, p->eth_src);
+    remember_mac(dir ? m->src : m->dst, dir ? &m->n_src : &m->n_dst, p->eth_dst);
+}
+
 /* Header for an event about flow f, addresses oriented by logdir/dir. */
 static void begin_flow_event(gl_worker *w, const gl_flow *f, const char *type, gl_log_dir logdir,
                              int dir, uint64_t ts, const char *app_proto, gl_event_meta *meta,
@@ -40,6 +90,15 @@ static void begin_flow_event(gl_worker *w, const gl_flow *f, const char *type, g
         .app_proto = app_proto,
     };
     gl_eve_begin(&w->line, &h, meta, strbuf);
+    const gl_output_config *oc = &w->out->cfg;
+    if (oc->community_id) {
+        char cid[GL_COMMUNITY_ID_LEN];
+        gl_community_id(oc->community_id_seed, f->proto, &f->cli, &f->srv, icmp ? f->icmp_type : f->cport,
+                        icmp ? f->icmp_code : f->sport, cid);
+        gl_json_str(&w->line, "community_id", cid);
+    }
+    if (oc->ethernet)
+        ether_json(&w->line, f, strcmp(type, "flow") == 0, rev);
 }
 
 /* gl_app_ctx emit callback: a parser finished an event. */
@@ -153,6 +212,10 @@ static void emit_flow_record(gl_worker *w, gl_flow *f, gl_flow_end_reason reason
     gl_json_str(j, "reason", reasons[reason]);
     gl_json_bool(j, "alerted", false);
     gl_json_close_object(j);
+    if ((f->proto == GL_IPPROTO_ICMP || f->proto == GL_IPPROTO_ICMPV6) && f->pkts[1]) {
+        gl_json_int(j, "response_icmp_type", f->icmp_rtype);
+        gl_json_int(j, "response_icmp_code", f->icmp_rcode);
+    }
     if (f->proto == GL_IPPROTO_TCP) {
         uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
         gl_json_open_object(j, "tcp");
@@ -220,6 +283,8 @@ static void on_flow_end(void *user, gl_flow *f, gl_flow_end_reason reason)
     release_stream(w, f);
     gl_app_flow_end(&w->app, f);
     emit_flow_record(w, f, reason);
+    free(f->macs);
+    f->macs = NULL;
     w->cur = saved == f ? NULL : saved;
 }
 
@@ -311,6 +376,22 @@ static void tcp_packet(gl_worker *w, gl_flow *f, const gl_packet *p, int dir)
 
 /* ---- per packet -------------------------------------------------------- */
 
+/* First payload of a flow whose handshake we did not see: if it reads as
+ * travelling server→client (a DNS response, say), the first packet's
+ * sender was the server after all. Returns the packet's direction. */
+static int settle_direction(gl_worker *w, gl_flow *f, const gl_packet *p, int dir)
+{
+    f->app_flags |= GL_FA_DATA_SEEN;
+    bool handshake_seen = f->tcp_bits & (GL_TB_ISN0 | GL_TB_ISN1);
+    if (handshake_seen || (f->pkts[!dir] > 0 && f->proto != GL_IPPROTO_TCP))
+        return dir;
+    set_app_info(w, f, p->ts_usec);
+    if (!gl_app_probe_reverse(&w->app.info, p->payload, p->payload_len, dir))
+        return dir;
+    gl_flow_reverse(f);
+    return !dir;
+}
+
 static void maybe_expire(gl_worker *w, uint64_t ts)
 {
     if (ts > w->now_us)
@@ -345,6 +426,10 @@ void gl_worker_packet(gl_worker *w, int linktype, const uint8_t *data, uint32_t 
         return;
     }
     w->cur = f;
+    if (p->payload_len && !(f->app_flags & GL_FA_DATA_SEEN))
+        dir = settle_direction(w, f, p, dir);
+    if (w->out->cfg.ethernet && p->has_eth)
+        track_macs(f, p, dir);
     f->pkts[dir]++;
     f->bytes[dir] += caplen;
     if (ts_usec > f->last_us)
@@ -364,6 +449,10 @@ void gl_worker_packet(gl_worker *w, int linktype, const uint8_t *data, uint32_t 
     case GL_IPPROTO_ICMP:
     case GL_IPPROTO_ICMPV6:
         w->stats.icmp++;
+        if (dir == 1) {
+            f->icmp_rtype = p->icmp_type;
+            f->icmp_rcode = p->icmp_code;
+        }
         break;
     default:
         w->stats.other++;

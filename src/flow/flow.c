@@ -37,6 +37,46 @@ void gl_flow_config_default(gl_flow_config *cfg)
     cfg->timeout[GL_TC_OTHER_EST] = 300;
 }
 
+#define SWAP(a, b)                \
+    do {                          \
+        __typeof__(a) tmp_ = (a); \
+        (a) = (b);                \
+        (b) = tmp_;               \
+    } while (0)
+
+void gl_flow_reverse(gl_flow *f)
+{
+    SWAP(f->cli, f->srv);
+    SWAP(f->cport, f->sport);
+    SWAP(f->tcp_flags[0], f->tcp_flags[1]);
+    SWAP(f->pkts[0], f->pkts[1]);
+    SWAP(f->bytes[0], f->bytes[1]);
+    SWAP(f->isn[0], f->isn[1]);
+    SWAP(f->fin_seq[0], f->fin_seq[1]);
+    SWAP(f->icmp_type, f->icmp_rtype);
+    SWAP(f->icmp_code, f->icmp_rcode);
+    uint8_t b = f->tcp_bits;
+    uint8_t nb = b & (GL_TB_STREAM_DONE);
+    if (b & GL_TB_ISN0) nb |= GL_TB_ISN1;
+    if (b & GL_TB_ISN1) nb |= GL_TB_ISN0;
+    if (b & GL_TB_FIN0) nb |= GL_TB_FIN1;
+    if (b & GL_TB_FIN1) nb |= GL_TB_FIN0;
+    if (b & GL_TB_FINACK0) nb |= GL_TB_FINACK1;
+    if (b & GL_TB_FINACK1) nb |= GL_TB_FINACK0;
+    if (!(b & GL_TB_FIRST_FIN1) && (b & (GL_TB_FIN0 | GL_TB_FIN1))) nb |= GL_TB_FIRST_FIN1;
+    f->tcp_bits = nb;
+    if (f->stream)
+        SWAP(f->stream->d[0], f->stream->d[1]);
+    if (f->macs) {
+        gl_flow_macs *m = f->macs;
+        uint8_t tmp[GL_FLOW_MAX_MACS][6];
+        memcpy(tmp, m->src, sizeof(tmp));
+        memcpy(m->src, m->dst, sizeof(tmp));
+        memcpy(m->dst, tmp, sizeof(tmp));
+        SWAP(m->n_src, m->n_dst);
+    }
+}
+
 size_t gl_flow_entry_size(void)
 {
     return sizeof(gl_flow);

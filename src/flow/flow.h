@@ -70,6 +70,7 @@ typedef struct gl_flow {
     uint8_t app_flags;                 /* GL_FA_* */
     uint8_t icmp_type, icmp_code;
     uint8_t tcp_bits;                  /* GL_TB_*: handshake/teardown facts */
+    uint8_t icmp_rtype, icmp_rcode;    /* ICMP type/code of the reply direction */
     uint32_t isn[2];                   /* initial sequence numbers (GL_TB_ISN0/1) */
     uint32_t fin_seq[2];               /* sequence number of each side's FIN */
     uint32_t hash;
@@ -82,7 +83,17 @@ typedef struct gl_flow {
     void *app_state;                   /* parser state; freed as soon as the parser is done */
     void *app_detect;                  /* detection buffers, only while detecting */
     gl_tcp_stream *stream;             /* reassembly state, allocated only for TCP with payload */
+    struct gl_flow_macs *macs;         /* MAC addresses seen (only with output.eve.ethernet) */
 } gl_flow;
+
+/* Distinct MAC addresses of a flow in order of first appearance, oriented
+ * client→server: src = client side, dst = server side. */
+#define GL_FLOW_MAX_MACS 4
+typedef struct gl_flow_macs {
+    uint8_t n_src, n_dst;
+    uint8_t src[GL_FLOW_MAX_MACS][6];
+    uint8_t dst[GL_FLOW_MAX_MACS][6];
+} gl_flow_macs;
 
 /* tcp_bits */
 #define GL_TB_ISN0 0x01
@@ -101,6 +112,7 @@ typedef struct gl_flow {
 #define GL_FA_PARSER_ERROR 0x08
 #define GL_FA_DETECT_FAILED 0x10  /* no parser matched */
 #define GL_FA_MISMATCH 0x20       /* directions disagreed */
+#define GL_FA_DATA_SEEN 0x40      /* some payload was seen (orientation is settled) */
 
 typedef struct gl_flow_config {
     size_t memcap;                     /* bytes for flow entries (default 128 MiB) */
@@ -145,6 +157,10 @@ void gl_flow_expire(gl_flow_table *t, uint64_t now_us);
 
 /* End every flow (end of input). */
 void gl_flow_flush(gl_flow_table *t);
+
+/* Swap client and server (the first data showed we guessed the direction
+ * wrong). Only valid before any payload was processed. */
+void gl_flow_reverse(gl_flow *f);
 
 /* Bytes one flow entry costs (for docs and per-flow memory reports). */
 size_t gl_flow_entry_size(void);

@@ -31,6 +31,9 @@ typedef struct gl_output_config {
     bool eve_enabled;
     char *eve_filename;       /* relative to dir unless absolute; default eve.json */
     unsigned eve_types;       /* GL_EVT_* mask */
+    bool ethernet;            /* add "ether" (MAC addresses) to events */
+    bool community_id;        /* add "community_id" (Community ID v1) to flow-related events */
+    unsigned community_id_seed;
     bool sqlite_enabled;
     char *sqlite_filename;    /* default guanlan.db */
     gl_store_config store;
@@ -88,5 +91,10 @@ typedef struct gl_eve_hdr {
 
 void gl_eve_begin(gl_json *j, const gl_eve_hdr *h, gl_event_meta *meta, char *strbuf);
 const char *gl_proto_name(uint8_t proto, char *buf8);
+
+/* Community ID v1 string ("1:" + 28 base64 chars + NUL). */
+#define GL_COMMUNITY_ID_LEN 32
+void gl_community_id(unsigned seed, uint8_t proto, const gl_addr *src, const gl_addr *dst, uint16_t sport,
+                     uint16_t dport, char out[GL_COMMUNITY_ID_LEN]);
 
 #endif

@@ -19,6 +19,10 @@ void gl_app_on_gap(gl_app_ctx *ctx, gl_flow *f, int dir, uint32_t len);
 void gl_app_on_datagram(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *data, uint32_t len);
 /* Flow ends: parsers log unfinished transactions; all app memory is freed. */
 void gl_app_flow_end(gl_app_ctx *ctx, gl_flow *f);
+/* Does the first payload of a flow read as server→client for dir? (some
+ * parser answers GL_PROBE_REVERSE and none GL_PROBE_YES) */
+bool gl_app_probe_reverse(const gl_app_flow_info *fi, const uint8_t *data, uint32_t len, int dir);
+
 /* EVE app_proto of the flow: parser name, "failed", or NULL (no data seen). */
 const char *gl_app_proto_name(const gl_flow *f);
 

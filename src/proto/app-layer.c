@@ -63,7 +63,7 @@ static const gl_app_parser *probe_all(const gl_app_flow_info *fi, const uint8_t 
         if (parser_disabled[i] || !(p->ipprotos & want) || !p->probe)
             continue;
         gl_probe_result r = p->probe(data, len, (gl_dir)dir);
-        if (r == GL_PROBE_YES) {
+        if (r == GL_PROBE_YES || r == GL_PROBE_REVERSE) {
             if (port_hint(p, fi->client_port, fi->server_port))
                 return p;
             if (!first_yes)
@@ -73,6 +73,23 @@ static const gl_app_parser *probe_all(const gl_app_flow_info *fi, const uint8_t 
         }
     }
     return first_yes;
+}
+
+bool gl_app_probe_reverse(const gl_app_flow_info *fi, const uint8_t *data, uint32_t len, int dir)
+{
+    uint8_t want = fi->ipproto == GL_IPPROTO_TCP ? GL_APP_TCP : GL_APP_UDP;
+    bool reverse = false;
+    for (int i = 0; gl_app_parsers[i]; i++) {
+        const gl_app_parser *p = gl_app_parsers[i];
+        if (parser_disabled[i] || !(p->ipprotos & want) || !p->probe)
+            continue;
+        gl_probe_result r = p->probe(data, len, (gl_dir)dir);
+        if (r == GL_PROBE_YES)
+            return false;
+        if (r == GL_PROBE_REVERSE)
+            reverse = true;
+    }
+    return reverse;
 }
 
 static void detach_parser(gl_flow *f)

@@ -27,6 +27,9 @@ typedef enum gl_probe_result {
     GL_PROBE_NO = 0,   /* definitely not this protocol */
     GL_PROBE_YES = 1,  /* this protocol */
     GL_PROBE_MORE = 2, /* need more bytes to decide */
+    GL_PROBE_REVERSE = 3, /* this protocol, but these bytes travel the other way (e.g. a DNS
+                           * response or TLS ServerHello seen as the flow's first data): the
+                           * flow stage swaps client and server when the handshake was not seen */
 } gl_probe_result;
 
 /* parse() return codes */
