@@ -479,6 +479,14 @@ static void dns_gap(gl_app_ctx *ctx, void *state, gl_dir dir, uint32_t len)
     st->dir[dir].resync = true;
 }
 
+static void dns_flow_end(gl_app_ctx *ctx, void *state)
+{
+    (void)ctx;
+    (void)state;
+    /* every message is logged as soon as it is complete: nothing pending
+     * (a partial TCP message at the end is not a message) */
+}
+
 const gl_app_parser gl_parser_dns = {
     .name = "dns",
     .ipprotos = GL_APP_TCP | GL_APP_UDP,
@@ -488,4 +496,5 @@ const gl_app_parser gl_parser_dns = {
     .state_free = dns_state_free,
     .parse = dns_parse,
     .gap = dns_gap,
+    .flow_end = dns_flow_end,
 };
