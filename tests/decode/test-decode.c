@@ -241,9 +241,14 @@ static void test_link_types(void)
     expect_v6udp("qinq");
     CHECK(P.vlan_count == 2 && P.vlan[0] == 10 && P.vlan[1] == 20);
     free(f);
-    /* three tags: two recorded, event, IP still decoded */
+    /* three tags: all recorded (GL_MAX_VLAN is 3) */
     f = eth(0x88A8, vlan(1, 0x8100, vlan(2, 0x8100, vlan(3, 0x0800, v4udp()))));
-    CHECK(dec(GL_DLT_EN10MB, f) && P.vlan_count == 2 && P.vlan[1] == 2);
+    CHECK(dec(GL_DLT_EN10MB, f) && P.vlan_count == 3 && P.vlan[2] == 3);
+    CHECK(!has_event(&P, GL_EV_VLAN_TOO_MANY_LAYERS) && P.sport == 1000);
+    free(f);
+    /* four tags: the first three recorded, event, IP still decoded */
+    f = eth(0x88A8, vlan(1, 0x8100, vlan(2, 0x8100, vlan(3, 0x8100, vlan(4, 0x0800, v4udp())))));
+    CHECK(dec(GL_DLT_EN10MB, f) && P.vlan_count == 3 && P.vlan[0] == 1 && P.vlan[2] == 3);
     CHECK(has_event(&P, GL_EV_VLAN_TOO_MANY_LAYERS) && P.sport == 1000);
     free(f);
 
