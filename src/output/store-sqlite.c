@@ -30,8 +30,16 @@
 /* One EVE line larger than this is refused (with an error, not silently):
  * it keeps queue memory bounded by queue_max * this in the worst case. */
 #define STORE_JSON_MAX (16u * 1024u * 1024u)
+/* Checkpoint once the WAL holds this many pages (16384 x 4 KiB = 64 MiB)
+ * rather than SQLite's 1000: a batch of 2000 events with (ip, ts) indexes
+ * dirties ~2000 scattered index pages, so with the default every commit
+ * triggered a checkpoint; coalescing many commits per checkpoint cut the
+ * bytes written per event from ~7 KB to ~4.6 KB in our benchmark. */
+#define STORE_WAL_AUTOCHECKPOINT 16384
 /* After a checkpoint the WAL file is truncated back to at most this size. */
 #define STORE_WAL_SIZE_LIMIT (64 * 1024 * 1024)
+/* Page cache of the writer connection, KiB: hot index pages stay resident. */
+#define STORE_CACHE_KIB 32768
 
 typedef struct store_rec {
     uint64_t ts_usec, flow_id;
@@ -60,6 +68,9 @@ struct gl_store {
     store_rec **batch;    /* records of the open transaction, freed at commit */
     store_rec **incoming; /* records just taken off the ring */
     size_t in_txn, txn_ok;
+    char iso[64];         /* ts text of the last row, see iso_for() */
+    uint64_t iso_sec;
+    bool iso_valid;
     uint64_t txn_start_ms;
 
     /* written by the writer under lock, read by close after join */
@@ -231,10 +242,11 @@ static int configure_connection(sqlite3 *db, char *err, size_t errlen)
     sqlite3_finalize(st);
     if (!wal)
         return -1;
-    char sql[160];
+    char sql[200];
     snprintf(sql, sizeof sql,
-             "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=%d; PRAGMA cache_size=-16384;",
-             STORE_WAL_SIZE_LIMIT);
+             "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=%d; PRAGMA cache_size=-%d;"
+             "PRAGMA wal_autocheckpoint=%d;",
+             STORE_WAL_SIZE_LIMIT, STORE_CACHE_KIB, STORE_WAL_AUTOCHECKPOINT);
     return exec_sql(db, sql, err, errlen);
 }
 
@@ -468,11 +480,31 @@ static void bind_port(sqlite3_stmt *st, int col, int port)
         sqlite3_bind_null(st, col);
 }
 
+/* The ts column text. Events arrive in near time order, so the formatted
+ * second ("2024-01-02T03:04:05.") is reused and only the microseconds are
+ * rewritten: gmtime + printf per row showed up in profiles. */
+static const char *iso_for(gl_store *s, uint64_t ts_usec)
+{
+    uint64_t sec = ts_usec / 1000000u;
+    if (!s->iso_valid || sec != s->iso_sec) {
+        gl_store_format_iso(sec * 1000000u, s->iso, sizeof s->iso);
+        s->iso_sec = sec;
+        s->iso_valid = strlen(s->iso) == 27; /* YYYY-MM-DDTHH:MM:SS.uuuuuuZ */
+        if (!s->iso_valid) {
+            gl_store_format_iso(ts_usec, s->iso, sizeof s->iso);
+            return s->iso;
+        }
+    }
+    uint32_t us = (uint32_t)(ts_usec % 1000000u);
+    for (int i = 25; i >= 20; i--, us /= 10)
+        s->iso[i] = (char)('0' + us % 10);
+    return s->iso;
+}
+
 static int insert_rec(gl_store *s, const store_rec *r)
 {
     sqlite3_stmt *st = s->insert;
-    char iso[64];
-    gl_store_format_iso(r->ts_usec, iso, sizeof iso);
+    const char *iso = iso_for(s, r->ts_usec);
     /* SQLITE_STATIC is safe: every buffer outlives the step below. */
     sqlite3_bind_int64(st, 1, (sqlite3_int64)r->ts_usec);
     sqlite3_bind_text(st, 2, iso, -1, SQLITE_STATIC);
