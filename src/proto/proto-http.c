@@ -25,7 +25,7 @@
 #define HTTP_MAX_PENDING 32u      /* transactions waiting for their response */
 #define HTTP_MAX_FIELD 4096u      /* logged string fields are truncated to this */
 #define HTTP_MAX_HDR_LOG 8192u    /* bytes of header name/values kept per message for logging */
-#define HTTP_MAX_JUNK_LINES 16u   /* consecutive invalid start lines before giving up */
+#define HTTP_MAX_JUNK_LINES 16u   /* invalid start lines, none valid yet: not HTTP, give up */
 #define HTTP_MAX_RESYNC (1u << 20) /* bytes skipped looking for a message start after a gap */
 #define HTTP_MAX_CHUNK_DIGITS 15u  /* significant hex digits of a chunk size: < 2^60 */
 #define HTTP_MAX_CL 0x3fffffffffffffffULL
@@ -76,7 +76,7 @@ typedef struct http_dir {
     bool hdr_pending;
     bool resync;         /* after a gap: silently skip until a plausible start line */
     uint64_t resync_bytes;
-    uint32_t junk_lines;
+    uint32_t junk_lines; /* invalid start lines since the last valid one */
     uint64_t remaining;  /* body bytes left in PH_BODY_CL / PH_CHUNK_DATA */
     uint32_t n_headers;
     http_tx *tx;         /* transaction of the message in progress (NULL if evicted) */
@@ -94,6 +94,7 @@ typedef struct http_state {
     uint32_t n_txs;
     bool done;  /* no more HTTP on this flow (tunnel, gave up) */
     bool error; /* gave up because of garbage: report GL_APP_ERROR */
+    bool seen_valid; /* a valid start line was seen: the flow is HTTP, junk is lost sync */
 } http_state;
 
 static const uint16_t http_ports[] = { 80, 8080, 8000, 3128, 8008, 8081, 8888, 591, 0 };
@@ -753,11 +754,12 @@ static void on_request_line(gl_app_ctx *ctx, http_state *st, http_dir *ds, const
     /* without a version this is HTTP/0.9 — only believable with a known method */
     if (valid && !proto && !known && !overflow)
         valid = false;
-    if (ds->resync && !(known && proto)) {
-        return; /* still looking for a message start after a gap */
-    }
-    if (!valid) {
-        gl_app_anomaly(ctx, "REQUEST_LINE_INVALID");
+    if (!valid || (ds->resync && !(known && proto))) {
+        /* one anomaly per run of junk; then skip silently (and count the
+         * bytes) until a believable request line shows up */
+        if (!ds->resync)
+            gl_app_anomaly(ctx, "REQUEST_LINE_INVALID");
+        ds->resync = true;
         ds->junk_lines++;
         return;
     }
@@ -766,6 +768,7 @@ static void on_request_line(gl_app_ctx *ctx, http_state *st, http_dir *ds, const
     ds->resync = false;
     ds->resync_bytes = 0;
     ds->junk_lines = 0;
+    st->seen_valid = true;
     reset_message(ds);
     http_tx *tx = tx_new(ctx, st);
     ds->tx = tx;
@@ -833,15 +836,16 @@ static void on_status_line(gl_app_ctx *ctx, http_state *st, http_dir *ds, const 
             ds->phase = PH_BODY_CLOSE;
             return;
         }
-        if (!ds->resync) {
+        if (!ds->resync)
             gl_app_anomaly(ctx, "RESPONSE_INVALID_PROTOCOL");
-            ds->junk_lines++;
-        }
+        ds->resync = true;
+        ds->junk_lines++;
         return;
     }
     ds->resync = false;
     ds->resync_bytes = 0;
     ds->junk_lines = 0;
+    st->seen_valid = true;
     reset_message(ds);
     uint32_t pl = 0;
     while (pl < n && !is_ws(l[pl]))
@@ -1136,7 +1140,7 @@ static int parse(gl_app_ctx *ctx, void *state, gl_dir dir, const uint8_t *data, 
             used = len - off; /* cannot happen; never spin on input */
         off += used;
         http_dir *ds = &st->d[dir];
-        if (ds->junk_lines > HTTP_MAX_JUNK_LINES) {
+        if (ds->junk_lines > HTTP_MAX_JUNK_LINES && !st->seen_valid) {
             log_all(ctx, st);
             st->done = st->error = true;
         } else if (ds->resync_bytes > HTTP_MAX_RESYNC) {
