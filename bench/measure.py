@@ -14,8 +14,10 @@ table shows the median wall time and the peak RSS (from /usr/bin/time -v) of
 that median run.  Packet and byte counts for the rates come from the read loop,
 so every tool is credited with the same work.
 
-Flows: guanlan = number of EVE flow records (every tracked flow ends in one);
-ndpiReader = its "Unique flows".  "RSS/flow" is peak RSS divided by flows: an
+Flows: guanlan = flows created, from its final `stats` EVE record (fallback:
+number of flow records); ndpiReader = its "Unique flows".  "flow entry B" is
+what each tool says one flow costs (guanlan stats bytes_per_flow_entry,
+ndpiReader "Flow Memory (per flow)").  "RSS/flow" is peak RSS divided by flows: an
 upper bound mixing fixed costs and per-flow state, comparable only between
 runs on the same file.  The clean per-flow figure is the idle-flow test
 (--idle-pcap): RSS(N idle TCP handshakes) - RSS(1 handshake), divided by N.
@@ -56,23 +58,47 @@ def run_timed(cmd, stdout_path, cwd=None):
     return wall, rss, rc
 
 
-def count_eve(eve_path):
-    """(flow records, flow records ended as 'forced' evictions) in an eve.json."""
-    flows = forced = 0
+def last_stats(eve_path):
+    """guanlan's final `stats` EVE record (it is written last), or None."""
     try:
         with open(eve_path, "rb") as f:
-            for line in f:
-                if b'"event_type":"flow"' not in line and b'"event_type": "flow"' not in line:
-                    continue
-                flows += 1
-                try:
-                    if json.loads(line).get("flow", {}).get("reason") == "forced":
-                        forced += 1
-                except ValueError:
-                    pass
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - (1 << 20)))
+            tail = f.read().splitlines()
     except OSError:
-        return None, None
-    return flows, forced
+        return None
+    for line in reversed(tail):
+        if b'"event_type":"stats"' in line or b'"event_type": "stats"' in line:
+            try:
+                return json.loads(line).get("stats")
+            except ValueError:
+                return None
+    return None
+
+
+def count_flow_records(eve_path):
+    n = 0
+    with open(eve_path, "rb") as f:
+        for line in f:
+            if b'"event_type":"flow"' in line or b'"event_type": "flow"' in line:
+                n += 1
+    return n
+
+
+def guanlan_flow_facts(eve_path):
+    """{flows, evicted, timed_out, max_active, entry_bytes} from guanlan's stats
+    record; falls back to counting flow records when there is none."""
+    stats = last_stats(eve_path)
+    flow = (stats or {}).get("flow") or {}
+    if "created" in flow:
+        return {"flows": flow.get("created"), "evicted": flow.get("evicted"),
+                "timed_out": flow.get("timed_out"), "max_active": flow.get("max_active"),
+                "entry_bytes": flow.get("bytes_per_flow_entry")}
+    try:
+        return {"flows": count_flow_records(eve_path)}
+    except OSError:
+        return {}
 
 
 class Tool:
@@ -98,13 +124,16 @@ def run_tool(tool, pcap, workdir, index):
     flows = None
     extra = {}
     if tool.kind == "guanlan":
-        flows, forced = count_eve(os.path.join(outdir, "eve.json"))
-        extra["forced"] = forced
+        extra = guanlan_flow_facts(os.path.join(outdir, "eve.json"))
+        flows = extra.get("flows")
     elif tool.kind == "ndpi":
         with open(log, errors="replace") as f:
             text = f.read()
         m = re.search(r"Unique flows:\s+(\d+)", text)
         flows = int(m.group(1)) if m else None
+        m = re.search(r"Flow Memory \(per flow\):\s+([\d.]+)\s*(B|KB|MB)", text)
+        if m:
+            extra["entry_bytes"] = float(m.group(1)) * {"B": 1, "KB": 1024, "MB": 1 << 20}[m.group(2)]
     elif tool.kind == "readloop":
         with open(log) as f:
             m = re.search(r"packets (\d+) bytes (\d+)", f.read())
@@ -132,19 +161,20 @@ def table(tools, packets, nbytes):
             by_kind.setdefault(t.kind, median_run(t))
     base_ndpi = by_kind.get("ndpi")
     base_loop = by_kind.get("readloop")
-    head = ("tool", "wall s", "Mpkt/s", "Gbit/s", "peak RSS MiB", "flows", "RSS/flow B",
+    head = ("tool", "wall s", "Mpkt/s", "Gbit/s", "peak RSS MiB", "flows", "flow entry B", "RSS/flow B",
             "speed vs ndpiReader", "speed vs readloop")
     rows = []
     for t in tools:
         if t.failed or not t.runs:
-            rows.append((t.name, "FAILED", "", "", "", "", "", "", ""))
+            rows.append((t.name, "FAILED", "", "", "", "", "", "", "", ""))
             continue
-        wall, rss, flows, _ = median_run(t)
+        wall, rss, flows, extra = median_run(t)
         rss_b = rss * 1024 if rss is not None else None
         per_flow = rss_b / flows if rss_b is not None and flows else None
         rows.append((
             t.name, "%.3f" % wall, "%.3f" % (packets / wall / 1e6), "%.3f" % (nbytes * 8 / wall / 1e9),
-            fmt(rss / 1024 if rss is not None else None, ".1f"), fmt(flows, "d"), fmt(per_flow, ".0f"),
+            fmt(rss / 1024 if rss is not None else None, ".1f"), fmt(flows, "d"),
+            fmt(extra.get("entry_bytes"), ".0f"), fmt(per_flow, ".0f"),
             ("%.2fx" % (base_ndpi[0] / wall)) if base_ndpi else "N/A",
             ("%.2fx" % (base_loop[0] / wall)) if base_loop else "N/A",
         ))
@@ -168,6 +198,8 @@ def main():
     ap.add_argument("--tiny-pcap", help="capture of 1 idle TCP handshake (baseline)")
     ap.add_argument("--idle-n", type=int, default=0)
     ap.add_argument("--guanlan-arg", action="append", default=[], help="extra argument for guanlan run")
+    ap.add_argument("--idle-arg", action="append", default=[],
+                    help="extra guanlan argument for the idle-flow runs only")
     opts = ap.parse_args()
     os.makedirs(opts.workdir, exist_ok=True)
 
@@ -208,15 +240,16 @@ def main():
           % (os.path.basename(opts.pcap), packets, nbytes, size / 2**20, opts.runs))
     print(table(tools, packets, nbytes))
     for t in tools:
-        if t.kind == "guanlan" and t.runs and t.runs[0][3].get("forced"):
-            print("note: %s evicted %d flows to stay under its memcap" % (t.name, t.runs[0][3]["forced"]))
+        if t.kind == "guanlan" and t.runs and t.runs[0][3].get("evicted"):
+            print("note: %s evicted %d flows to stay under its flow memcap" % (t.name, t.runs[0][3]["evicted"]))
 
     status = 0 if not any(t.failed for t in tools) else 1
     if opts.idle_pcap and opts.tiny_pcap and opts.idle_n:
         print()
         print("Idle TCP flows: guanlan --threads 1, %d handshakes vs 1, median of %d runs" % (opts.idle_n, opts.runs))
-        base = Tool("guanlan idle-1", "guanlan", guanlan_argv(1))
-        idle = Tool("guanlan idle-N", "guanlan", guanlan_argv(1))
+        idle_argv = lambda pcap, out: guanlan_argv(1)(pcap, out) + opts.idle_arg
+        base = Tool("guanlan idle-1", "guanlan", idle_argv)
+        idle = Tool("guanlan idle-N", "guanlan", idle_argv)
         warm_cache(opts.idle_pcap)
         for i in range(opts.runs):
             run_tool(base, opts.tiny_pcap, opts.workdir, i)
@@ -226,14 +259,16 @@ def main():
             return 1
         rss0 = statistics.median(r[1] for r in base.runs)
         rss1 = statistics.median(r[1] for r in idle.runs)
-        flows = statistics.median(r[2] or 0 for r in idle.runs)
-        forced = idle.runs[0][3].get("forced")
-        print("  peak RSS: %.1f MiB (1 flow) -> %.1f MiB (%d flows); flow records %d, forced evictions %s"
-              % (rss0 / 1024, rss1 / 1024, opts.idle_n, flows, forced))
+        facts0, facts1 = base.runs[0][3], idle.runs[0][3]
+        held = (facts1.get("max_active") or 0) - (facts0.get("max_active") or 0)
+        print("  peak RSS: %.1f MiB (1 idle flow) -> %.1f MiB (%d idle flows)" % (rss0 / 1024, rss1 / 1024, opts.idle_n))
+        print("  guanlan stats: max_active %s vs %s, evicted %s, timed_out %s, flow entry %s B"
+              % (facts1.get("max_active"), facts0.get("max_active"), facts1.get("evicted"),
+                 facts1.get("timed_out"), facts1.get("entry_bytes")))
         print("  memory per idle TCP flow: %.0f bytes" % ((rss1 - rss0) * 1024 / opts.idle_n))
-        if forced:
-            print("  WARNING: flows were evicted, so the table held fewer than N flows at once;"
-                  " raise guanlan's flow memcap for this measurement")
+        if facts1.get("max_active") is not None and held < opts.idle_n:
+            print("  WARNING: only %d extra flows were held at once (evicted or timed out);"
+                  " the figure above is not per flow" % held)
     return status
 
 

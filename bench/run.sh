@@ -64,7 +64,7 @@ bench_pcap="$data/bench-$size.pcap"
 if [ $regen = 1 ] || [ ! -s "$bench_pcap" ]; then
     echo "== generating $bench_pcap"
     gen_pcap="$data/gen-$size.pcap"
-    "$gen" --bytes "$size" -o "$gen_pcap"
+    "$gen" --bytes "$size" -q -o "$gen_pcap"
     inputs=()
     if [ -d "$ndpi_dir" ]; then
         # sorted, so the file is the same on every machine with the same corpus
@@ -84,12 +84,17 @@ if [ $idle = 1 ]; then
     tiny_pcap="$data/idle-1.pcap"
     if [ $regen = 1 ] || [ ! -s "$idle_pcap" ]; then
         echo "== generating $idle_pcap"
-        "$gen" --idle-flows "$idle_n" -o "$idle_pcap"
+        "$gen" --idle-flows "$idle_n" --sessions 1 -q -o "$idle_pcap"
     fi
     if [ $regen = 1 ] || [ ! -s "$tiny_pcap" ]; then
-        "$gen" --idle-flows 1 -o "$tiny_pcap"
+        "$gen" --idle-flows 1 --sessions 1 -q -o "$tiny_pcap"
     fi
-    idle_args=(--idle-pcap "$idle_pcap" --tiny-pcap "$tiny_pcap" --idle-n "$idle_n")
+    # hold every flow: no memcap eviction, no timeout while the handshakes
+    # stream in (1M of them span ~25 minutes of capture time)
+    idle_args=(--idle-pcap "$idle_pcap" --tiny-pcap "$tiny_pcap" --idle-n "$idle_n"
+               --idle-arg=--set --idle-arg=flow.memcap=8gb
+               --idle-arg=--set --idle-arg=flow.timeout.tcp.new=86400
+               --idle-arg=--set --idle-arg=flow.timeout.tcp.established=86400)
 fi
 
 echo "== host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
