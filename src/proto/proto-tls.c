@@ -64,7 +64,15 @@ typedef struct tls_state {
     bool sslv2_session;  /* peers continued in SSLv2 record format */
     bool logged;
     bool gave_up;
+    bool roles_known;    /* first hello seen: we know who is the client */
+    bool reversed;       /* flow "client" is the TLS server (midstream pickup) */
 } tls_state;
+
+/* The TLS role of the side that sent data in flow direction dir. */
+static gl_dir role_of(const tls_state *st, gl_dir dir)
+{
+    return st->reversed ? (gl_dir)(dir ^ 1) : dir;
+}
 
 /* ---------- probe ---------- */
 
@@ -104,8 +112,10 @@ static gl_probe_result probe(const uint8_t *data, uint32_t len, gl_dir dir)
     if (len < 6)
         return GL_PROBE_MORE;
     uint16_t rec_len = gl_be16(data + 3);
-    uint8_t want = dir == GL_DIR_TOSERVER ? TLS_HS_CLIENT_HELLO : TLS_HS_SERVER_HELLO;
-    if (data[5] != want || rec_len < TLS_HS_HDR || rec_len > TLS_REC_MAX)
+    /* the hello that matches the direction, or the other one when the flow
+     * stage saw the server first (capture started mid-handshake) */
+    if ((data[5] != TLS_HS_CLIENT_HELLO && data[5] != TLS_HS_SERVER_HELLO) || rec_len < TLS_HS_HDR ||
+        rec_len > TLS_REC_MAX)
         return GL_PROBE_NO;
     return GL_PROBE_YES;
 }
@@ -417,6 +427,11 @@ static void on_certificate(gl_app_ctx *ctx, tls_state *st, const uint8_t *p, uin
 static void on_handshake_message(gl_app_ctx *ctx, tls_state *st, gl_dir dir, uint8_t type,
                                  const uint8_t *body, uint32_t len)
 {
+    if (!st->roles_known && (type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO)) {
+        st->roles_known = true;
+        st->reversed = (type == TLS_HS_CLIENT_HELLO) != (dir == GL_DIR_TOSERVER);
+    }
+    dir = role_of(st, dir);
     if (dir == GL_DIR_TOSERVER) {
         if (type == TLS_HS_CLIENT_HELLO)
             on_client_hello(ctx, st, body, len);
@@ -450,7 +465,7 @@ static bool drain_handshake_buffer(gl_app_ctx *ctx, tls_state *st, gl_dir dir)
             /* too big to buffer: note it, then skip exactly this message so
              * the following ones (ServerHelloDone) are still seen */
             gl_app_anomaly(ctx, "HANDSHAKE_INVALID_LENGTH");
-            if (m[0] == TLS_HS_CERTIFICATE && dir == GL_DIR_TOCLIENT && !st->cert_seen) {
+            if (m[0] == TLS_HS_CERTIFICATE && role_of(st, dir) == GL_DIR_TOCLIENT && !st->cert_seen) {
                 st->cert_seen = true;
                 st->cert_invalid = true;
             }
@@ -550,7 +565,7 @@ static void mark_encrypted(gl_app_ctx *ctx, tls_state *st, gl_dir dir)
     if (d->encrypted)
         return;
     d->encrypted = true;
-    if (dir != GL_DIR_TOCLIENT)
+    if (role_of(st, dir) != GL_DIR_TOCLIENT)
         return;
     /* server keys in use before any Certificate/ServerHelloDone: an
      * abbreviated (resumed) TLS <= 1.2 handshake */

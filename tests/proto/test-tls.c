@@ -83,7 +83,8 @@ static void test_probe(void)
     CHECK(p->probe(ch.b, 3, GL_DIR_TOSERVER) == GL_PROBE_MORE);
     CHECK(p->probe(ch.b, 0, GL_DIR_TOSERVER) == GL_PROBE_MORE);
     CHECK(p->probe(sh.b, (uint32_t)sh.n, GL_DIR_TOCLIENT) == GL_PROBE_YES);
-    CHECK(p->probe(sh.b, (uint32_t)sh.n, GL_DIR_TOSERVER) == GL_PROBE_NO); /* SH sent by client */
+    /* flow stage saw the server first (midstream): the parser swaps roles */
+    CHECK(p->probe(sh.b, (uint32_t)sh.n, GL_DIR_TOSERVER) == GL_PROBE_YES);
     CHECK(p->probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16, GL_DIR_TOSERVER) == GL_PROBE_NO);
     CHECK(p->probe((const uint8_t *)"SSH-2.0-x", 9, GL_DIR_TOSERVER) == GL_PROBE_NO);
     /* SSLv2-compatible hello: len 0x2e, CLIENT-HELLO, version 3.1 */
@@ -401,6 +402,24 @@ static void test_oversized_certificate(void)
     h_free(&h);
 }
 
+/* Capture started mid-handshake: the flow's "client" is the TLS server. */
+static void test_reversed_flow(void)
+{
+    tbuf ch = { .n = 0 }, sh = { .n = 0 };
+    build_ch13(&ch, NULL, 0);
+    build_sh13(&sh);
+    harness h;
+    h_init(&h, &gl_parser_tls, 6);
+    h_feed(&h, GL_DIR_TOCLIENT, ch.b, ch.n);
+    h_feed(&h, GL_DIR_TOSERVER, sh.b, sh.n);
+    h_end(&h);
+    CHECK(h.n_events == 1);
+    expect_fp(&h, "ja3", "771,4865-49195-47,0-10-11-13-16-43-51-35,29-23,0");
+    expect_fp(&h, "ja3s", "771,4865,43-51");
+    CHECK(h_find(&h, "\"version\":\"TLS 1.3\"") >= 0);
+    h_free(&h);
+}
+
 static void test_sslv2(void)
 {
     /* v2 CLIENT-HELLO, version 0x0002, 2 cipher specs, no session id,
@@ -508,6 +527,7 @@ int main(void)
     test_resumption_session_id();
     test_hello_retry();
     test_oversized_certificate();
+    test_reversed_flow();
     test_sslv2();
     test_gap_and_errors();
     return h_report("test-tls");
