@@ -40,18 +40,19 @@ static void name_append_label(dns_name *out, const uint8_t *label, uint8_t n)
 }
 
 dns_err dns_read_name(const uint8_t *msg, uint32_t msglen, uint32_t off, uint32_t limit,
-                      uint32_t *next, dns_name *out)
+                      uint32_t *next, dns_name *out, bool *too_long)
 {
     uint32_t pos = off;
     uint32_t seg_start = off;  /* start of the segment being read: pointers must go below it */
     uint32_t end = limit;      /* inline labels bound; after a jump, labels may run to msglen */
     uint32_t wire = 0;         /* RFC 1035 wire length so far (labels + length octets) */
     int jumps = 0;
-    bool jumped = false;
+    bool jumped = false, full = false;
 
     if (out) {
         out->len = 0;
         out->text[0] = '\0';
+        out->truncated = false;
     }
     if (limit > msglen)
         return DNS_ERR_TRUNCATED;
@@ -60,8 +61,6 @@ dns_err dns_read_name(const uint8_t *msg, uint32_t msglen, uint32_t off, uint32_
             return DNS_ERR_TRUNCATED;
         uint8_t c = msg[pos];
         if (c == 0) {
-            if (wire + 1 > DNS_NAME_WIRE_MAX)
-                return DNS_ERR_NAME_LONG;
             if (!jumped)
                 *next = pos + 1;
             return DNS_OK;
@@ -69,6 +68,12 @@ dns_err dns_read_name(const uint8_t *msg, uint32_t msglen, uint32_t off, uint32_
         if ((c & 0xC0) == 0xC0) {
             if (pos + 2 > end)
                 return DNS_ERR_TRUNCATED;
+            if (full) {
+                /* over-long name: its end is known now, do not follow */
+                if (!jumped)
+                    *next = pos + 2;
+                return DNS_OK;
+            }
             uint32_t target = gl_be16(msg + pos) & 0x3FFF;
             /* strictly backwards from the current segment: every jump lowers
              * seg_start, so decompression always terminates */
@@ -85,18 +90,31 @@ dns_err dns_read_name(const uint8_t *msg, uint32_t msglen, uint32_t off, uint32_
             return DNS_ERR_LABEL;
         if (pos + 1 + c > end)
             return DNS_ERR_TRUNCATED;
-        wire += 1u + c;
-        if (wire + 1 > DNS_NAME_WIRE_MAX)
-            return DNS_ERR_NAME_LONG;
-        if (out)
-            name_append_label(out, msg + pos + 1, c);
+        if (!full && wire + 1u + c + 1 > DNS_NAME_WIRE_MAX) {
+            /* RFC 1035 2.3.4 limit: an error unless the caller accepts a
+             * truncated name (logged with a flag, so long names cannot be
+             * used to hide a message from the log) */
+            if (!too_long)
+                return DNS_ERR_NAME_LONG;
+            *too_long = true;
+            full = true;
+            if (out)
+                out->truncated = true;
+            if (jumped)
+                return DNS_OK; /* the end of the inline part is already known */
+        }
+        if (!full) {
+            wire += 1u + c;
+            if (out)
+                name_append_label(out, msg + pos + 1, c);
+        }
         pos += 1u + c;
     }
 }
 
 /* Check that the rdata of one record has the layout its type requires.
  * Unknown types are opaque and always fine. */
-static dns_err check_rdata(const uint8_t *msg, uint32_t msglen, const dns_rr *rr)
+static dns_err check_rdata(const uint8_t *msg, uint32_t msglen, const dns_rr *rr, bool *lt)
 {
     uint32_t p = rr->rdata_off, end = rr->rdata_off + rr->rdlen, next;
     dns_err e;
@@ -104,19 +122,19 @@ static dns_err check_rdata(const uint8_t *msg, uint32_t msglen, const dns_rr *rr
     case DNS_T_CNAME:
     case DNS_T_NS:
     case DNS_T_PTR:
-        return dns_read_name(msg, msglen, p, end, &next, NULL);
+        return dns_read_name(msg, msglen, p, end, &next, NULL, lt);
     case DNS_T_MX:
         if (rr->rdlen < 2)
             return DNS_ERR_RDATA;
-        return dns_read_name(msg, msglen, p + 2, end, &next, NULL);
+        return dns_read_name(msg, msglen, p + 2, end, &next, NULL, lt);
     case DNS_T_SRV:
         if (rr->rdlen < 6)
             return DNS_ERR_RDATA;
-        return dns_read_name(msg, msglen, p + 6, end, &next, NULL);
+        return dns_read_name(msg, msglen, p + 6, end, &next, NULL, lt);
     case DNS_T_SOA:
-        if ((e = dns_read_name(msg, msglen, p, end, &next, NULL)) != DNS_OK)
+        if ((e = dns_read_name(msg, msglen, p, end, &next, NULL, lt)) != DNS_OK)
             return e;
-        if ((e = dns_read_name(msg, msglen, next, end, &next, NULL)) != DNS_OK)
+        if ((e = dns_read_name(msg, msglen, next, end, &next, NULL, lt)) != DNS_OK)
             return e;
         return end - next >= 20 ? DNS_OK : DNS_ERR_RDATA;
     case DNS_T_TXT:
@@ -143,8 +161,10 @@ static dns_err check_rdata(const uint8_t *msg, uint32_t msglen, const dns_rr *rr
 }
 
 dns_err dns_msg_walk(const uint8_t *msg, uint32_t len, dns_hdr *h, dns_rr *rrs, uint32_t cap,
-                     uint32_t *nrr)
+                     uint32_t *nrr, bool *long_names)
 {
+    bool lt = false;
+    bool *ltp = long_names ? &lt : NULL;
     if (len < DNS_HDR_LEN)
         return DNS_ERR_TRUNCATED;
     dns_read_header(msg, h);
@@ -159,7 +179,7 @@ dns_err dns_msg_walk(const uint8_t *msg, uint32_t len, dns_hdr *h, dns_rr *rrs, 
     for (int sec = 0; sec < 4; sec++) {
         for (uint32_t i = 0; i < counts[sec]; i++) {
             dns_rr rr = { .section = (uint8_t)sec, .name_off = pos };
-            dns_err e = dns_read_name(msg, len, pos, len, &pos, NULL);
+            dns_err e = dns_read_name(msg, len, pos, len, &pos, NULL, ltp);
             if (e != DNS_OK)
                 return e;
             uint32_t fixed = sec == DNS_SEC_QUESTION ? 4 : 10;
@@ -175,7 +195,7 @@ dns_err dns_msg_walk(const uint8_t *msg, uint32_t len, dns_hdr *h, dns_rr *rrs, 
                 if (len - pos < rr.rdlen)
                     return DNS_ERR_TRUNCATED;
                 rr.rdata_off = pos;
-                if ((e = check_rdata(msg, len, &rr)) != DNS_OK)
+                if ((e = check_rdata(msg, len, &rr, ltp)) != DNS_OK)
                     return e;
                 pos += rr.rdlen;
             }
@@ -187,6 +207,8 @@ dns_err dns_msg_walk(const uint8_t *msg, uint32_t len, dns_hdr *h, dns_rr *rrs, 
     /* trailing bytes after the last record are tolerated, as resolvers do */
     if (nrr)
         *nrr = n;
+    if (long_names)
+        *long_names = lt;
     return DNS_OK;
 }
 
@@ -217,11 +239,13 @@ int dns_msg_plausible(const uint8_t *msg, uint32_t n, bool whole)
         return 0;
     if (whole) {
         dns_hdr h2;
-        return dns_msg_walk(msg, n, &h2, NULL, 0, NULL) == DNS_OK ? 1 : 0;
+        bool long_names; /* tolerated: a long name must not hide a flow */
+        return dns_msg_walk(msg, n, &h2, NULL, 0, NULL, &long_names) == DNS_OK ? 1 : 0;
     }
     /* partial (TCP prefix): check the first question or record */
     uint32_t next;
-    dns_err e = dns_read_name(msg, n, DNS_HDR_LEN, n, &next, NULL);
+    bool long_name;
+    dns_err e = dns_read_name(msg, n, DNS_HDR_LEN, n, &next, NULL, &long_name);
     if (e == DNS_ERR_TRUNCATED)
         return 2;
     if (e != DNS_OK)

@@ -56,6 +56,7 @@ typedef struct dns_hdr {
 typedef struct dns_name {
     uint8_t text[DNS_NAME_TEXT_MAX + 1];
     uint16_t len;
+    bool truncated; /* longer than 255 octets: text holds the labels that fit */
 } dns_name;
 
 enum { DNS_SEC_QUESTION = 0, DNS_SEC_ANSWER, DNS_SEC_AUTHORITY, DNS_SEC_ADDITIONAL };
@@ -74,15 +75,18 @@ void dns_read_header(const uint8_t *msg, dns_hdr *h); /* msg has >= 12 bytes */
 /* Decode the name at off. Inline labels must end before limit (end of the
  * rdata or message); compression pointers must point strictly before the
  * segment being read, which guarantees termination. *next is the offset after
- * the inline part. out may be NULL (validate only). */
+ * the inline part. out may be NULL (validate only). A name over 255 octets is
+ * DNS_ERR_NAME_LONG if too_long is NULL; otherwise *too_long is set and the
+ * name is returned truncated to the labels that fit. */
 dns_err dns_read_name(const uint8_t *msg, uint32_t msglen, uint32_t off, uint32_t limit,
-                      uint32_t *next, dns_name *out);
+                      uint32_t *next, dns_name *out, bool *too_long);
 
 /* Validate the whole message (header, every name, per-type rdata layout).
  * If rrs is non-NULL, fills up to cap records in message order; *nrr gets
- * the total count. */
+ * the total count. Over-long names are tolerated (truncated when rendered)
+ * and reported through *long_names; with long_names NULL they are errors. */
 dns_err dns_msg_walk(const uint8_t *msg, uint32_t len, dns_hdr *h, dns_rr *rrs, uint32_t cap,
-                     uint32_t *nrr);
+                     uint32_t *nrr, bool *long_names);
 
 /* Cheap plausibility check of a message prefix for protocol detection.
  * whole: n is the complete message. Returns 1 yes, 0 no, 2 need more. */

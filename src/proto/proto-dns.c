@@ -77,10 +77,16 @@ static void json_name(gl_json *j, const char *key, const uint8_t *msg, uint32_t 
 {
     dns_name n;
     uint32_t next;
+    bool too_long = false;
     /* the message was validated by dns_msg_walk(), so this cannot fail */
-    if (dns_read_name(msg, len, off, limit, &next, &n) != DNS_OK)
+    if (dns_read_name(msg, len, off, limit, &next, &n, &too_long) != DNS_OK)
         n.len = 0;
     gl_json_strn(j, key, n.text, n.len);
+    if (n.truncated && key) { /* inside grouped arrays there is no place for a flag */
+        char tkey[32];
+        snprintf(tkey, sizeof(tkey), "%s_truncated", key);
+        gl_json_bool(j, tkey, true);
+    }
 }
 
 static void json_rrtype(gl_json *j, const char *key, uint16_t type)
@@ -116,10 +122,11 @@ static void json_soa(gl_json *j, const char *key, const uint8_t *msg, uint32_t l
     uint32_t next;
     gl_json_open_object(j, key);
     json_name(j, "mname", msg, len, p, end);
-    dns_read_name(msg, len, p, end, &next, NULL);
+    bool too_long;
+    dns_read_name(msg, len, p, end, &next, NULL, &too_long);
     p = next;
     json_name(j, "rname", msg, len, p, end);
-    dns_read_name(msg, len, p, end, &next, NULL);
+    dns_read_name(msg, len, p, end, &next, NULL, &too_long);
     p = next;
     gl_json_uint(j, "serial", gl_be32(msg + p));
     gl_json_uint(j, "refresh", gl_be32(msg + p + 4));
@@ -359,7 +366,8 @@ static bool dns_handle_message(gl_app_ctx *ctx, dns_state *st, gl_dir dir, const
 {
     dns_hdr h;
     uint32_t n = 0;
-    dns_err e = dns_msg_walk(msg, len, &h, st->rrs, st->rr_cap, &n);
+    bool long_names = false;
+    dns_err e = dns_msg_walk(msg, len, &h, st->rrs, st->rr_cap, &n, &long_names);
     if (e == DNS_OK && n > st->rr_cap) {
         /* n is bounded by len / 5 (checked in dns_msg_walk) */
         dns_rr *nr = realloc(st->rrs, (size_t)n * sizeof(*nr));
@@ -367,7 +375,7 @@ static bool dns_handle_message(gl_app_ctx *ctx, dns_state *st, gl_dir dir, const
             return true; /* out of memory: skip logging, not the peer's fault */
         st->rrs = nr;
         st->rr_cap = n;
-        e = dns_msg_walk(msg, len, &h, st->rrs, st->rr_cap, &n);
+        e = dns_msg_walk(msg, len, &h, st->rrs, st->rr_cap, &n, &long_names);
     }
     if (e != DNS_OK) {
         gl_app_anomaly(ctx, dns_err_anomaly(e));
@@ -380,6 +388,8 @@ static bool dns_handle_message(gl_app_ctx *ctx, dns_state *st, gl_dir dir, const
         gl_app_anomaly(ctx, "NOT_A_RESPONSE");
     if (h.flags & DNS_FLAG_Z)
         gl_app_anomaly(ctx, "Z_FLAG_SET");
+    if (long_names)
+        gl_app_anomaly(ctx, "NAME_TOO_LONG"); /* logged anyway, names truncated + flagged */
     dns_log_message(ctx, st, dir, msg, len, &h, n);
     return true;
 }

@@ -328,19 +328,24 @@ static void test_name_limits(void)
     feed_udp(&h, GL_DIR_TOSERVER, &m);
     CHECK(h.n_events == 1 && h.n_anomalies == 0);
     /* text form: 63+1+63+1+63+1+61 = 253 characters */
-    char expect[300];
+    char expect[600];
     snprintf(expect, sizeof(expect), "\"rrname\":\"%s.%s.%s.%s\"", l63, l63, l63, l61);
     CHECK(has(&h, 0, expect));
     h_free(&h);
 
-    /* 63+63+63+62: wire = 3*64 + 63 + 1 = 256 -> NAME_TOO_LONG */
+    /* 63+63+63+62: wire = 3*64 + 63 + 1 = 256 -> NAME_TOO_LONG; the message
+     * is still logged (so a long name cannot hide it) with the labels that
+     * fit (3*64 + 1 = 193 octets: l63.l63.l63) and a truncation flag */
     h_init(&h, &gl_parser_dns, 17);
     header(&m, 1, 0x0100, 1, 0, 0, 0);
     putlabels(&m, l63); putlabels(&m, l63); putlabels(&m, l63); putlabels(&m, l62); put8(&m, 0);
-    put16(&m, 1); put16(&m, 1);
+    put16(&m, 28); put16(&m, 1);
     feed_udp(&h, GL_DIR_TOSERVER, &m);
-    CHECK(h.n_events == 0);
+    CHECK(h.n_events == 1);
     CHECK(has_anomaly(&h, "NAME_TOO_LONG"));
+    snprintf(expect, sizeof(expect), "\"queries\":[{\"rrname\":\"%s.%s.%s\",\"rrname_truncated\":true,"
+             "\"rrtype\":\"AAAA\"}]", l63, l63, l63);
+    CHECK(has(&h, 0, expect));
     h_free(&h);
 
     /* too long only through compression: owner "x"*63 x3 + ptr to a 62-byte
@@ -351,8 +356,24 @@ static void test_name_limits(void)
     putlabels(&m, l63); putlabels(&m, l63); putlabels(&m, l63); putptr(&m, 12);
     size_t at = rr_begin(&m, 1, 1); put32(&m, 0); rr_end(&m, at);
     feed_udp(&h, GL_DIR_TOCLIENT, &m);
-    CHECK(h.n_events == 0);
+    CHECK(h.n_events == 1);
     CHECK(has_anomaly(&h, "NAME_TOO_LONG"));
+    snprintf(expect, sizeof(expect), "\"answers\":[{\"rrname\":\"%s.%s.%s\",\"rrname_truncated\":true,"
+             "\"rrtype\":\"A\",\"ttl\":1,\"rdata\":\"0.0.0.0\"}]", l63, l63, l63);
+    CHECK(has(&h, 0, expect));
+    h_free(&h);
+
+    /* a long name does not break the framing: the next question is intact
+     * (over-long inline name of 5 labels of 63, then "ok.example") */
+    h_init(&h, &gl_parser_dns, 17);
+    header(&m, 1, 0x0100, 2, 0, 0, 0);
+    for (int i = 0; i < 5; i++)
+        putlabels(&m, l63);
+    put8(&m, 0); put16(&m, 1); put16(&m, 1);
+    putname(&m, "ok.example"); put16(&m, 16); put16(&m, 1);
+    feed_udp(&h, GL_DIR_TOSERVER, &m);
+    CHECK(h.n_events == 1 && h.n_anomalies == 1);
+    CHECK(has(&h, 0, "\"rrname_truncated\":true,\"rrtype\":\"A\"},{\"rrname\":\"ok.example\",\"rrtype\":\"TXT\"}]"));
     h_free(&h);
 
     /* label length 64 (0x40) is a reserved label type, not a long label */
