@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "incident/incident.h"
 #include "output/store.h"
 #include "sensor/cmd-run.h"
 
@@ -21,6 +22,8 @@ static void usage(FILE *out)
             "commands:\n"
             "  run      analyse pcap/pcapng files or a live interface into EVE JSON + SQLite\n"
             "  query    search the events stored in guanlan.db (by type, host, time range)\n"
+            "  incident grade FACTS.json   grade an incident under the CAC Grading Guide:\n"
+            "           level, reporting route and deadlines (see docs/incident-grading.md)\n"
             "  version  print the version\n"
             "\n"
             "'guanlan COMMAND --help' documents each command and all its options.\n",
@@ -44,6 +47,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return gl_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "incident") == 0)
+        return gl_cmd_incident(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)
         return gl_cmd_query(argc - 1, argv + 1);
     fprintf(stderr, "guanlan: unknown command '%s' (see guanlan --help)\n", cmd);

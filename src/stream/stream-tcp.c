@@ -126,21 +126,9 @@ static void drain(gl_stream_ctx *c, gl_tcp_stream *s, int dir, void *user)
     }
 }
 
-/* Copy an out-of-order segment into the sorted queue. Returns false when the
- * bounds do not allow it. */
-static bool queue_ooo(gl_stream_ctx *c, gl_tcp_dir *d, uint32_t seq, const uint8_t *data, uint32_t len)
+static bool insert_piece(gl_stream_ctx *c, gl_tcp_dir *d, gl_tcp_seg **pp, uint32_t seq,
+                         const uint8_t *data, uint32_t len)
 {
-    if (d->ooo_bytes + (uint64_t)len > c->cfg.ooo_max || c->stats.mem_in_use + len > c->cfg.memcap)
-        return false;
-    gl_tcp_seg **pp = &d->ooo;
-    while (*pp && SEQ_LEQ((*pp)->seq, seq)) {
-        /* an identical or larger copy already queued at this seq: drop the duplicate */
-        if ((*pp)->seq == seq && (*pp)->len >= len) {
-            c->stats.retransmitted++;
-            return true;
-        }
-        pp = &(*pp)->next;
-    }
     gl_tcp_seg *seg = malloc(sizeof(*seg) + len);
     if (!seg)
         return false;
@@ -151,6 +139,42 @@ static bool queue_ooo(gl_stream_ctx *c, gl_tcp_dir *d, uint32_t seq, const uint8
     *pp = seg;
     d->ooo_bytes += len;
     c->stats.mem_in_use += len;
+    return true;
+}
+
+/* Copy an out-of-order segment into the sorted, non-overlapping queue,
+ * keeping bytes already queued ("first" policy): only the parts of
+ * [seq, seq+len) no queued segment covers are inserted. Returns false when
+ * the bounds do not allow it. */
+static bool queue_ooo(gl_stream_ctx *c, gl_tcp_dir *d, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+    if (d->ooo_bytes + (uint64_t)len > c->cfg.ooo_max || c->stats.mem_in_use + len > c->cfg.memcap)
+        return false;
+    uint32_t cur = seq, end = seq + len;
+    bool overlapped = false;
+    gl_tcp_seg **pp = &d->ooo;
+    while (SEQ_LT(cur, end)) {
+        gl_tcp_seg *q = *pp;
+        if (!q || SEQ_LEQ(end, q->seq)) {
+            if (!insert_piece(c, d, pp, cur, data + (cur - seq), end - cur))
+                return false;
+            break;
+        }
+        uint32_t qend = q->seq + q->len;
+        if (SEQ_LT(cur, q->seq)) {
+            /* gap before q: insert it, then skip what q already holds */
+            if (!insert_piece(c, d, pp, cur, data + (cur - seq), q->seq - cur))
+                return false;
+            pp = &(*pp)->next;
+        }
+        if (SEQ_LT(cur, qend) && SEQ_LT(q->seq, end))
+            overlapped = true;
+        if (SEQ_LT(cur, qend))
+            cur = qend;
+        pp = &q->next;
+    }
+    if (overlapped)
+        c->stats.overlaps++;
     c->stats.ooo_queued++;
     return true;
 }
@@ -165,6 +189,36 @@ static void gap_on_ack(gl_stream_ctx *c, gl_tcp_stream *s, int dir, uint32_t ack
     uint32_t upto = SEQ_LT(ack, d->ooo->seq) ? ack : d->ooo->seq;
     declare_gap(c, s, dir, upto, user);
     drain(c, s, dir, user);
+}
+
+/* Deliver a segment starting at or before next_seq. Bytes already queued
+ * out of order win over this copy ("first" policy): deliver only up to the
+ * first queued segment, then the queue, then what is still new. */
+static void deliver_in_order(gl_stream_ctx *c, gl_tcp_stream *s, int dir, uint32_t seq,
+                             const uint8_t *data, uint32_t len, void *user)
+{
+    gl_tcp_dir *d = &s->d[dir];
+    while (len > 0 && !d->stopped) {
+        if (SEQ_LEQ(seq + len, d->next_seq)) {
+            c->stats.retransmitted++;
+            return;
+        }
+        if (SEQ_LT(seq, d->next_seq)) {
+            uint32_t skip = d->next_seq - seq;
+            c->stats.overlaps++;
+            data += skip;
+            len -= skip;
+            seq = d->next_seq;
+        }
+        uint32_t n = len;
+        if (d->ooo && SEQ_LT(d->ooo->seq, seq + len))
+            n = d->ooo->seq - seq; /* > 0: drain() leaves the queue head beyond next_seq */
+        deliver(c, s, dir, data, n, user);
+        drain(c, s, dir, user);
+        data += n;
+        seq += n;
+        len -= n;
+    }
 }
 
 void gl_stream_segment(gl_stream_ctx *c, gl_tcp_stream *s, int dir, uint8_t flags, uint32_t seq,
@@ -196,26 +250,12 @@ void gl_stream_segment(gl_stream_ctx *c, gl_tcp_stream *s, int dir, uint8_t flag
     }
     if (d->stopped)
         return;
-
-    uint32_t end = seq + len;
-    if (SEQ_LEQ(end, d->next_seq)) {
-        c->stats.retransmitted++;
-        return;
-    }
-    if (SEQ_LT(seq, d->next_seq)) {
-        uint32_t skip = d->next_seq - seq;
-        c->stats.overlaps++;
-        data += skip;
-        len -= skip;
-        seq = d->next_seq;
-    }
-    if (seq == d->next_seq) {
-        deliver(c, s, dir, data, len, user);
-        drain(c, s, dir, user);
+    if (SEQ_LEQ(seq, d->next_seq)) {
+        deliver_in_order(c, s, dir, seq, data, len, user);
         return;
     }
     /* out of order: queue it; if the bounds say no, give up on the hole */
-    while (!d->stopped && !queue_ooo(c, d, seq, data, len)) {
+    while (!queue_ooo(c, d, seq, data, len)) {
         c->stats.memcap_drops++;
         uint32_t upto = (d->ooo && SEQ_LT(d->ooo->seq, seq)) ? d->ooo->seq : seq;
         declare_gap(c, s, dir, upto, user);
@@ -223,12 +263,7 @@ void gl_stream_segment(gl_stream_ctx *c, gl_tcp_stream *s, int dir, uint8_t flag
         if (d->stopped)
             return;
         if (SEQ_LEQ(seq, d->next_seq)) {
-            /* the hole closed: deliver what is still new of this segment */
-            if (SEQ_GT(end, d->next_seq)) {
-                uint32_t skip = d->next_seq - seq;
-                deliver(c, s, dir, data + skip, len - skip, user);
-                drain(c, s, dir, user);
-            }
+            deliver_in_order(c, s, dir, seq, data, len, user);
             return;
         }
     }
