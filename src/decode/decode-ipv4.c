@@ -99,12 +99,15 @@ void gl_decode_ipv4(gl_decoder *d, gl_packet *p, const uint8_t *ip, uint32_t len
     gl_addr_from_v4(&p->src, ip + 12);
     gl_addr_from_v4(&p->dst, ip + 16);
 
-    if (hlen > avail) /* options cut by the snap length: addresses are all we have */
+    bool fragment = (gl_be16(ip + 6) & (IPV4_MF | IPV4_OFFSET_MASK)) != 0;
+    if (hlen > avail) { /* options cut by the snap length: addresses are all we have */
+        p->is_fragment = fragment;
         return;
+    }
     if (hlen > IPV4_HDR_LEN)
         ipv4_check_options(p, ip + IPV4_HDR_LEN, hlen - IPV4_HDR_LEN);
 
-    if (gl_be16(ip + 6) & (IPV4_MF | IPV4_OFFSET_MASK)) {
+    if (fragment) {
         ipv4_fragment(d, p, ip, hlen, avail, total);
         return;
     }

@@ -275,6 +275,36 @@ static void test_tunnelled(void)
     gl_decoder_free(d);
 }
 
+/* IPv6 oversize, and fragments cut by the snap length (not tracked) */
+static void test_v6_large_and_snapped(void)
+{
+    gl_decoder *d = gl_decoder_new(NULL);
+    uint8_t junk[16] = { 0 };
+    /* fragmentable part ends at 65528 + 16 = 65544; the rebuilt payload length would be
+     * 8 (HBH) + 65544 > 65535 */
+    CHECK(!feed(d, frag6(1, 65528, false, junk, 16), 1));
+    CHECK(has_event(&P, GL_EV_FRAG_TOO_LARGE) && P.is_fragment);
+    CHECK(gl_decoder_defrag_stats(d)->too_large == 1);
+
+    uint8_t dg[8 + 8];
+    make_udp(dg, 8);
+    fb *a = frag4(4, 0, true, dg, 8);
+    /* captured 4 bytes short of the IPv4 total length: trunc event, fragment, not stored */
+    CHECK(!gl_decode(d, &P, GL_DLT_EN10MB, a->b, a->n - 4, a->n, 1));
+    CHECK(P.is_fragment && has_event(&P, GL_EV_IPV4_TRUNC_PKT));
+    free(a);
+    CHECK(!feed(d, frag4(4, 8, false, dg + 8, 8), 2)); /* first half never stored */
+    CHECK(gl_decoder_defrag_stats(d)->reassembled == 0);
+
+    /* a fragment whose IP options are cut by the capture is still flagged as a fragment */
+    static const uint8_t nops[8] = { 1, 1, 1, 1, 1, 1, 1, 0 };
+    fb *b = eth(0x0800, ipv4x(17, "192.0.2.1", "192.0.2.2", 5, 0x2000, nops, 8, raw(dg, 8)));
+    CHECK(!gl_decode(d, &P, GL_DLT_EN10MB, b->b, 14 + 24, b->n, 3));
+    CHECK(P.is_fragment && P.ip_version == 4);
+    free(b);
+    gl_decoder_free(d);
+}
+
 int main(void)
 {
     test_v4_orders();
@@ -285,6 +315,7 @@ int main(void)
     test_timeout();
     test_too_large_and_odd();
     test_tunnelled();
+    test_v6_large_and_snapped();
     printf("test-defrag: %d checks, %d failures\n", t_checks, t_failures);
     return t_failures ? 1 : 0;
 }
