@@ -10,16 +10,21 @@ static rp_replay R;
 static int count1(const char *a) { const char *n[] = { a }; return rp_count(&R, n, 1); }
 static int count2(const char *a, const char *b) { const char *n[] = { a, b }; return rp_count(&R, n, 2); }
 
-static bool load(const char *rel)
+static bool load_path(const char *path)
 {
-    char path[512];
-    snprintf(path, sizeof(path), RP_CORPUS "%s", rel);
     rp_free(&R);
     if (!rp_run(&R, &gl_parser_ssh, path)) {
         fprintf(stderr, "skip: %s not found\n", path);
         return false;
     }
     return true;
+}
+
+static bool load(const char *rel)
+{
+    char path[512];
+    snprintf(path, sizeof(path), RP_CORPUS "%s", rel);
+    return load_path(path);
 }
 
 int main(void)
@@ -52,6 +57,15 @@ int main(void)
     if (load("ssh-newkeys/input.pcap")) {
         ran++;
         CHECK(count1("\"software_version\":\"libssh-0.7.2\"") == 1);
+    }
+    /* nDPI's ssh.pcap: its expected output (result/ssh.pcap.out) lists
+     * HASSH-C 21B457A3..., HASSH-S B1C6C0D5... and the server banner
+     * SSH-2.0-OpenSSH_5.3 for the port-22 flow */
+    if (load_path("/work/shared/corpus/ndpi/pcap/ssh.pcap")) {
+        ran++;
+        CHECK(count2("\"hassh\":{\"hash\":\"21b457a327ce7a2d4fce5ef2c42400bd\"",
+                     "\"server\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_5.3\","
+                     "\"hassh\":{\"hash\":\"b1c6c0d56317555b85c7005a3de29325\"") == 1);
     }
     rp_free(&R);
     if (!ran) {
