@@ -41,7 +41,7 @@ for round in $(seq 1 "$rounds"); do
     if [ "$round" -eq 1 ]; then
         delay_ms=$((RANDOM % 30))          # during open / schema creation
     else
-        delay_ms=$((200 + RANDOM % 1300))  # mid-run: batches, checkpoints
+        delay_ms=$((150 + RANDOM % 650))   # mid-run: batches, checkpoints
     fi
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
     if ! kill -0 "$pid" 2>/dev/null; then
