@@ -12,7 +12,8 @@
  * requests are matched in order. A transaction is logged as one EVE "http"
  * event once both its request and its response are complete (or at flow end).
  * CONNECT with a 2xx answer and 101 Switching Protocols end HTTP on the flow:
- * everything is logged and GL_APP_DONE is returned.
+ * everything is logged and GL_APP_REDETECT is returned, so the protocol inside
+ * the tunnel (usually TLS) is detected and parsed on the following bytes.
  */
 #include "app-layer.h"
 
@@ -93,6 +94,7 @@ typedef struct http_state {
     http_tx *txs[HTTP_MAX_PENDING];
     uint32_t n_txs;
     bool done;  /* no more HTTP on this flow (tunnel, gave up) */
+    bool tunnel; /* ... because a CONNECT/upgrade tunnel carries another protocol */
     bool error; /* gave up because of garbage: report GL_APP_ERROR */
     bool seen_valid; /* a valid start line was seen: the flow is HTTP, junk is lost sync */
 } http_state;
@@ -603,6 +605,7 @@ static void stop_flow(gl_app_ctx *ctx, http_state *st)
 {
     log_all(ctx, st);
     st->done = true;
+    st->tunnel = true;
 }
 
 static void request_complete(gl_app_ctx *ctx, http_state *st, http_dir *ds)
@@ -1149,7 +1152,7 @@ static int parse(gl_app_ctx *ctx, void *state, gl_dir dir, const uint8_t *data, 
         }
     }
     if (st->done)
-        return st->error ? GL_APP_ERROR : GL_APP_DONE;
+        return st->error ? GL_APP_ERROR : st->tunnel ? GL_APP_REDETECT : GL_APP_DONE;
     return GL_APP_OK;
 }
 
