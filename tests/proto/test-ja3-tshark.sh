@@ -209,7 +209,20 @@ for title, items in (("MISMATCH", mismatches), ("MISSING", missing),
         for it in items:
             print("  " + it)
 print("ja4 vs nDPI results (informational): compared %d, equal %d, different %d" % (ja4_cmp, ja4_ok, len(ja4_diff)))
-for it in ja4_diff[:50]:
+# Which JA4 part differs. Known nDPI deviations from FoxIO's JA4.md: an IP
+# literal inside SNI gives nDPI 'i' (spec: SNI extension present -> 'd'),
+# ALPN "http/1.1" gives nDPI "ht" (spec: first+last char -> "h1"), and no
+# '_' before empty signature algorithms (Suricata, bug-5713-02-ja4, keeps it).
+parts = {}
+for it in ja4_diff:
+    m = re.search(r"nDPI (\S+), guanlan (\S+)", it)
+    a, b = m.group(1), m.group(2).split(",")[0]
+    d = [n for n, x, y in (("ver", a[1:3], b[1:3]), ("sni", a[3], b[3]), ("counts", a[4:8], b[4:8]),
+                           ("alpn", a[8:10], b[8:10]), ("b", a[11:23], b[11:23]), ("c", a[24:], b[24:])) if x != y]
+    parts["+".join(d)] = parts.get("+".join(d), 0) + 1
+if parts:
+    print("  differing parts: " + ", ".join("%s=%d" % kv for kv in sorted(parts.items())))
+for it in ja4_diff[:int(os.environ.get("JA4_SHOW", "20"))]:
     print("  " + it)
 sys.exit(1 if (mismatches or missing or sensor_failures) else 0)
 EOF
