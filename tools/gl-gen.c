@@ -184,7 +184,10 @@ static void parse_args(Opts *o, int argc, char **argv)
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); exit(0);
         case O_SEED: o->seed = parse_u64("--seed", optarg); break;
-        case O_SESSIONS: o->sessions = parse_u64("--sessions", optarg); break;
+        case O_SESSIONS:
+            o->sessions = parse_u64("--sessions", optarg);
+            o->sessions_set = 1;
+            break;
         case O_BYTES: o->bytes = parse_size(optarg); break;
         case O_MIX: parse_mix(o, optarg); break;
         case O_IPV6:
@@ -210,10 +213,10 @@ static void parse_args(Opts *o, int argc, char **argv)
     }
     if (optind < argc)
         die("unexpected argument '%s' (see --help)", argv[optind]);
-    if (o->sessions && o->bytes)
+    if (o->sessions_set && o->bytes)
         die("--sessions and --bytes are exclusive");
     if (o->sample) {
-        if (o->sessions || o->bytes)
+        if (o->sessions_set || o->bytes)
             die("--sample fixes its own size; drop --sessions/--bytes");
         o->vlan = 1;
         if (!o->fragment)
@@ -223,8 +226,8 @@ static void parse_args(Opts *o, int argc, char **argv)
         o->max_body = 6000;
         o->gap_us = 15000;
     }
-    if (!o->sessions && !o->bytes && !o->sample)
-        o->sessions = 200;
+    if (!o->sessions_set && !o->bytes && !o->sample)
+        o->sessions = 200; /* --sessions 0 stays 0: e.g. only --idle-flows */
 }
 
 /* ------------------------------------------------------------------ pools */

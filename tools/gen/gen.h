@@ -102,7 +102,8 @@ typedef struct Net {
 typedef struct Opts {
     const char *out;
     uint64_t seed;
-    uint64_t sessions;   /* 0 = not given */
+    uint64_t sessions;
+    int sessions_set;
     uint64_t bytes;      /* 0 = not given */
     uint32_t mix[K_NKINDS];
     uint32_t ipv6_pct;
