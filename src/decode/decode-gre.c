@@ -76,7 +76,7 @@ static void gre_erspan(gl_decoder *d, gl_packet *p, uint16_t flags, uint16_t pro
         gl_dec_event(p, GL_EV_GRE_PKT_TOO_SMALL);
         return;
     }
-    if (gl_tunnel_enter(p))
+    if (gl_tunnel_enter(p, len - hl))
         gl_decode_ethernet(d, p, e + hl, len - hl);
 }
 
@@ -108,7 +108,7 @@ void gl_decode_gre(gl_decoder *d, gl_packet *p, const uint8_t *g, uint32_t len)
         }
         if (off == len) /* ack-only packet, no payload */
             return;
-        if (gl_tunnel_enter(p))
+        if (gl_tunnel_enter(p, len - off))
             gl_decode_ppp_hdlc(d, p, g + off, len - off);
         return;
     default: gl_dec_event(p, GL_EV_GRE_WRONG_VERSION); return;
@@ -120,7 +120,7 @@ void gl_decode_gre(gl_decoder *d, gl_packet *p, const uint8_t *g, uint32_t len)
     case 0x0800: gl_decode_tunnel_ip(d, p, 4, in, inlen); break;
     case 0x86DD: gl_decode_tunnel_ip(d, p, 6, in, inlen); break;
     case GRE_PROTO_TEB:
-        if (gl_tunnel_enter(p))
+        if (gl_tunnel_enter(p, inlen))
             gl_decode_ethernet(d, p, in, inlen);
         break;
     case GRE_PROTO_ERSPAN2:

@@ -43,14 +43,16 @@ static inline void gl_dec_event(gl_packet *p, gl_decode_event ev)
         p->events[p->n_events++] = (uint16_t)ev;
 }
 
-/* Cross one encapsulation; false (and an event) when too deep. */
-static inline bool gl_tunnel_enter(gl_packet *p)
+/* Cross one encapsulation whose inner frame is inner_len bytes; false (and
+ * an event) when too deep. */
+static inline bool gl_tunnel_enter(gl_packet *p, uint32_t inner_len)
 {
     if (p->tunnel_depth >= GL_MAX_TUNNEL_DEPTH) {
         gl_dec_event(p, GL_EV_TUNNEL_TOO_DEEP);
         return false;
     }
     p->tunnel_depth++;
+    p->inner_len = inner_len;
     return true;
 }
 
@@ -80,6 +82,10 @@ void gl_decode_l4(gl_decoder *d, gl_packet *p, uint8_t proto, const uint8_t *dat
                   uint32_t declared);
 void gl_decode_tcp(gl_packet *p, const uint8_t *t, uint32_t len);
 void gl_decode_udp(gl_packet *p, const uint8_t *u, uint32_t avail, uint32_t declared);
+/* VXLAN (UDP 4789) and Geneve (UDP 6081) carrying Ethernet: the packet
+ * then describes the inner frame. Strict header checks keep ordinary traffic
+ * on those ports from being misread. */
+void gl_decode_udp_tunnel(gl_decoder *d, gl_packet *p);
 void gl_decode_sctp(gl_packet *p, const uint8_t *s, uint32_t len);
 void gl_decode_icmpv4(gl_packet *p, const uint8_t *c, uint32_t len);
 void gl_decode_icmpv6(gl_packet *p, const uint8_t *c, uint32_t len);

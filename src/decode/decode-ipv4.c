@@ -119,7 +119,7 @@ void gl_decode_ipv4(gl_decoder *d, gl_packet *p, const uint8_t *ip, uint32_t len
 void gl_decode_tunnel_ip(gl_decoder *d, gl_packet *p, int version, const uint8_t *ip,
                          uint32_t len)
 {
-    if (!gl_tunnel_enter(p))
+    if (!gl_tunnel_enter(p, len))
         return;
     if (version == 4)
         gl_decode_ipv4(d, p, ip, len);

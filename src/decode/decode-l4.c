@@ -15,7 +15,11 @@ void gl_decode_l4(gl_decoder *d, gl_packet *p, uint8_t proto, const uint8_t *dat
 {
     switch (proto) {
     case GL_IPPROTO_TCP: gl_decode_tcp(p, data, avail); break;
-    case GL_IPPROTO_UDP: gl_decode_udp(p, data, avail, declared); break;
+    case GL_IPPROTO_UDP:
+        gl_decode_udp(p, data, avail, declared);
+        if (p->l4_valid)
+            gl_decode_udp_tunnel(d, p);
+        break;
     case GL_IPPROTO_ICMP: gl_decode_icmpv4(p, data, avail); break;
     case GL_IPPROTO_ICMPV6: gl_decode_icmpv6(p, data, avail); break;
     case GL_IPPROTO_SCTP: gl_decode_sctp(p, data, avail); break;

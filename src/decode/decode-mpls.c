@@ -48,7 +48,7 @@ void gl_decode_mpls(gl_decoder *d, gl_packet *p, const uint8_t *data, uint32_t l
             gl_dec_event(p, GL_EV_ETH_PKT_TOO_SMALL);
             return;
         }
-        if (gl_tunnel_enter(p))
+        if (gl_tunnel_enter(p, len - 4))
             gl_decode_ethernet(d, p, data + 4, len - 4);
         break;
     default: break;

@@ -124,6 +124,8 @@ typedef struct gl_packet {
     uint8_t proto;            /* L4 protocol number (after IPv6 ext headers) */
     uint32_t ip_len;          /* total IP datagram length (header+payload) as decoded */
     uint8_t tunnel_depth;
+    uint32_t inner_len;       /* tunnel_depth > 0: bytes of the innermost encapsulated frame
+                               * (what flow byte counters use, as Suricata does) */
     bool reassembled;         /* datagram rebuilt from fragments */
     bool is_fragment;         /* a fragment that did not (yet) complete a datagram */
 

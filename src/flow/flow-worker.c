@@ -431,7 +431,8 @@ void gl_worker_packet(gl_worker *w, int linktype, const uint8_t *data, uint32_t 
     if (w->out->cfg.ethernet && p->has_eth)
         track_macs(f, p, dir);
     f->pkts[dir]++;
-    f->bytes[dir] += caplen;
+    /* inside a tunnel the flow is the inner one: count its frames, not the carrier's */
+    f->bytes[dir] += p->tunnel_depth ? p->inner_len : caplen;
     if (ts_usec > f->last_us)
         f->last_us = ts_usec;
     set_app_info(w, f, ts_usec);

@@ -119,17 +119,49 @@ int gl_flow_table_init(gl_flow_table *t, const gl_flow_config *cfg, gl_flow_end_
     return 0;
 }
 
+/* ICMP types with a reply type: an echo request (8) and its reply (0) are
+ * one flow, as in Suricata; other ICMP messages key on (type, code). */
+static int icmp_reply_type(uint8_t proto, uint8_t type)
+{
+    static const uint8_t v4[][2] = { { 8, 0 }, { 0, 8 }, { 13, 14 }, { 14, 13 }, { 15, 16 },
+                                     { 16, 15 }, { 17, 18 }, { 18, 17 }, { 10, 9 }, { 9, 10 } };
+    static const uint8_t v6[][2] = { { 128, 129 }, { 129, 128 }, { 133, 134 }, { 134, 133 },
+                                     { 135, 136 }, { 136, 135 }, { 130, 131 }, { 131, 130 } };
+    const uint8_t (*t)[2] = proto == GL_IPPROTO_ICMP ? v4 : v6;
+    size_t n = proto == GL_IPPROTO_ICMP ? GL_ARRAY_LEN(v4) : GL_ARRAY_LEN(v6);
+    for (size_t i = 0; i < n; i++)
+        if (t[i][0] == type)
+            return t[i][1];
+    return -1;
+}
+
+/* The two 16-bit "ports" of the flow key: L4 ports, or for ICMP the type
+ * and the reply type (else the code). */
+static void key_ports(const gl_packet *p, uint16_t *sp, uint16_t *dp)
+{
+    if (p->proto == GL_IPPROTO_ICMP || p->proto == GL_IPPROTO_ICMPV6) {
+        int r = icmp_reply_type(p->proto, p->icmp_type);
+        *sp = p->icmp_type;
+        *dp = r >= 0 ? (uint16_t)r : p->icmp_code;
+        return;
+    }
+    *sp = p->sport;
+    *dp = p->dport;
+}
+
 static uint32_t tuple_hash(const gl_packet *p)
 {
     /* symmetric: order the two endpoints so both directions hash alike */
     const gl_addr *a = &p->src, *b = &p->dst;
-    uint16_t pa = p->sport, pb = p->dport;
+    uint16_t pa, pb;
+    key_ports(p, &pa, &pb);
     int c = gl_addr_cmp(a, b);
     if (c > 0 || (c == 0 && pa > pb)) {
         a = &p->dst;
         b = &p->src;
-        pa = p->dport;
-        pb = p->sport;
+        uint16_t t = pa;
+        pa = pb;
+        pb = t;
     }
     uint64_t h = gl_hash_bytes(a->b, 16, 0x51ed2701u);
     h = gl_hash_bytes(b->b, 16, h);
@@ -154,10 +186,12 @@ static int match_dir(const gl_flow *f, const gl_packet *p)
 {
     if (f->proto != p->proto || !vlan_equal(f, p))
         return -1;
-    if (f->cport == p->sport && f->sport == p->dport && gl_addr_cmp(&f->cli, &p->src) == 0 &&
+    uint16_t sp, dp;
+    key_ports(p, &sp, &dp);
+    if (f->cport == sp && f->sport == dp && gl_addr_cmp(&f->cli, &p->src) == 0 &&
         gl_addr_cmp(&f->srv, &p->dst) == 0)
         return 0;
-    if (f->cport == p->dport && f->sport == p->sport && gl_addr_cmp(&f->cli, &p->dst) == 0 &&
+    if (f->cport == dp && f->sport == sp && gl_addr_cmp(&f->cli, &p->dst) == 0 &&
         gl_addr_cmp(&f->srv, &p->src) == 0)
         return 1;
     return -1;
@@ -261,10 +295,12 @@ static gl_flow *create_flow(gl_flow_table *t, const gl_packet *p, uint32_t hash,
     memset(f, 0, sizeof(*f));
     bool rev = first_packet_from_server(p);
     *dir = rev ? 1 : 0;
+    uint16_t sp, dp;
+    key_ports(p, &sp, &dp);
     f->cli = rev ? p->dst : p->src;
     f->srv = rev ? p->src : p->dst;
-    f->cport = rev ? p->dport : p->sport;
-    f->sport = rev ? p->sport : p->dport;
+    f->cport = rev ? dp : sp;
+    f->sport = rev ? sp : dp;
     f->proto = p->proto;
     f->vlan_count = p->vlan_count;
     memcpy(f->vlan, p->vlan, sizeof(f->vlan));
