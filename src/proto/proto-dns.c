@@ -33,13 +33,20 @@ static const uint16_t dns_ports[] = { 53, 5353, 0 };
 
 /* ---- detection ---------------------------------------------------------- */
 
+/* A response (QR set) seen travelling toserver means the flow's first
+ * packet came from the server: say so, the flow stage then swaps sides. */
+static gl_probe_result dns_direction(const uint8_t *hdr, gl_dir dir)
+{
+    bool response = hdr[2] & 0x80;
+    return response && dir == GL_DIR_TOSERVER ? GL_PROBE_REVERSE : GL_PROBE_YES;
+}
+
 static gl_probe_result dns_probe(const uint8_t *data, uint32_t len, gl_dir dir)
 {
-    (void)dir; /* queries and responses are both recognised from content */
     /* probe() does not know the transport: try a bare datagram, then a
      * length-prefixed TCP message */
     if (dns_msg_plausible(data, len, true) == 1)
-        return GL_PROBE_YES;
+        return dns_direction(data, dir);
     if (len < 2)
         return GL_PROBE_MORE;
     uint32_t mlen = gl_be16(data);
@@ -48,7 +55,7 @@ static gl_probe_result dns_probe(const uint8_t *data, uint32_t len, gl_dir dir)
     bool whole = len - 2 >= mlen;
     int r = dns_msg_plausible(data + 2, whole ? mlen : len - 2, whole);
     if (r == 1)
-        return GL_PROBE_YES;
+        return dns_direction(data + 2, dir);
     return r == 2 ? GL_PROBE_MORE : GL_PROBE_NO;
 }
 
