@@ -32,6 +32,10 @@ key or a list of keys; a per-check `requires` that is unmet skips that check.
 A test passes when no check fails and at least one ran; it is skipped when all
 its checks were skipped.
 
+--partial widens the scope to rule-less tests with at least one such check,
+evaluating only those checks (the others need protocols or outputs guanlan
+does not have); it is a development aid, not the judged number.
+
 Exit status: 0, or 1 when --min-pass-rate is not reached or a test could not
 be evaluated; 77 when the corpus is absent.
 """
@@ -345,8 +349,30 @@ def load_test_yaml(test_dir):
     return cfg if isinstance(cfg, dict) else {}
 
 
-def out_of_scope_reason(test_dir, cfg):
-    """None when guanlan can be judged by this test, else why not."""
+def is_guanlan_check(check):
+    """A filter check on eve.json about an event type guanlan writes."""
+    if not isinstance(check, dict) or list(check.keys()) != ["filter"]:
+        return False
+    flt = check["filter"]
+    if not isinstance(flt, dict) or flt.get("filename", "eve.json") != "eve.json":
+        return False
+    return (flt.get("match") or {}).get("event_type") in GUANLAN_EVENT_TYPES
+
+
+def why_not_guanlan_check(check):
+    if not isinstance(check, dict) or list(check.keys()) != ["filter"]:
+        return "check type %s" % (",".join(check.keys()) if isinstance(check, dict) else "?")
+    flt = check["filter"] or {}
+    if flt.get("filename", "eve.json") != "eve.json":
+        return "checks output file %s" % flt.get("filename")
+    return "event_type %s" % (flt.get("match") or {}).get("event_type")
+
+
+def out_of_scope_reason(test_dir, cfg, partial=False):
+    """None when guanlan can be judged by this test, else why not.
+
+    With partial, a test whose checks are only partly about guanlan's event
+    types is in scope too; the caller then evaluates only those checks."""
     if glob.glob(os.path.join(test_dir, "*.rules")):
         return "has rules"
     if cfg.get("rules"):
@@ -358,16 +384,12 @@ def out_of_scope_reason(test_dir, cfg):
     checks = cfg.get("checks")
     if not checks or not isinstance(checks, list):
         return "no checks"
+    ours = [c for c in checks if is_guanlan_check(c)]
+    if partial and ours:
+        return None
     for check in checks:
-        if not isinstance(check, dict) or list(check.keys()) != ["filter"]:
-            kinds = ",".join(check.keys()) if isinstance(check, dict) else "?"
-            return "check type %s" % kinds
-        flt = check["filter"] or {}
-        if flt.get("filename", "eve.json") != "eve.json":
-            return "checks output file %s" % flt.get("filename")
-        event_type = (flt.get("match") or {}).get("event_type")
-        if event_type not in GUANLAN_EVENT_TYPES:
-            return "event_type %s" % event_type
+        if not is_guanlan_check(check):
+            return why_not_guanlan_check(check)
     return None
 
 
@@ -464,9 +486,11 @@ def run_test(test_dir, opts):
         cfg = load_test_yaml(test_dir)
     except (OSError, yaml.YAMLError) as err:
         return Result(name, "OUT", "unreadable test.yaml: %s" % err)
-    reason = out_of_scope_reason(test_dir, cfg)
+    reason = out_of_scope_reason(test_dir, cfg, opts.partial)
     if reason:
         return Result(name, "OUT", reason)
+    checks = [c for c in cfg["checks"] if is_guanlan_check(c)]
+    note = "" if len(checks) == len(cfg["checks"]) else " [partial: %d of %d checks]" % (len(checks), len(cfg["checks"]))
     try:
         pcap = applicability(test_dir, cfg, opts.claim)
     except Unsatisfied as why:
@@ -481,13 +505,13 @@ def run_test(test_dir, opts):
     records, err = load_eve(os.path.join(outdir, "eve.json"))
     if err:
         return Result(name, "FAIL", err)
-    passed, failed, skipped, messages = evaluate_checks(cfg["checks"], records, opts.claim, test_dir)
+    passed, failed, skipped, messages = evaluate_checks(checks, records, opts.claim, test_dir)
     if failed:
         more = " (+%d more failing)" % (failed - 1) if failed > 1 else ""
-        return Result(name, "FAIL", messages[0] + more, messages)
+        return Result(name, "FAIL", messages[0] + more + note, messages)
     if skipped and not passed:
-        return Result(name, "SKIP", "all checks skipped: " + messages[0], messages)
-    return Result(name, "PASS", "%d checks" % passed + (", %d skipped" % skipped if skipped else ""),
+        return Result(name, "SKIP", "all checks skipped: " + messages[0] + note, messages)
+    return Result(name, "PASS", "%d checks" % passed + (", %d skipped" % skipped if skipped else "") + note,
                   messages)
 
 
@@ -516,6 +540,9 @@ def parse_args(argv):
                    help="Suricata version guanlan is judged as (default %s)" % DEFAULT_VERSION)
     p.add_argument("--feature", action="append", default=None,
                    help="claimed Suricata build feature (repeatable; default: %s)" % ", ".join(DEFAULT_FEATURES))
+    p.add_argument("--partial", action="store_true",
+                   help="also run tests whose checks are only partly about guanlan's event types, "
+                        "evaluating just those checks (a wider, weaker signal; not the default)")
     p.add_argument("--list", action="store_true", help="list in-scope tests and their status without running")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also print out-of-scope tests and every failing check")
@@ -554,7 +581,7 @@ def main(argv=None):
     if opts.list:
         for t in tests:
             cfg = load_test_yaml(t)
-            reason = out_of_scope_reason(t, cfg)
+            reason = out_of_scope_reason(t, cfg, opts.partial)
             if reason:
                 if opts.verbose:
                     print("OUT  %s: %s" % (test_name(t, corpus), reason))

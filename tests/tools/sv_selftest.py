@@ -319,6 +319,16 @@ class EndToEnd(unittest.TestCase):
         write(self.corpus + "/l-hang/input.pcap", "#sleep 30\n")
         write(self.corpus + "/m-badjson/test.yaml", "checks:\n  - filter:\n      count: 0\n      match: {event_type: dns}\n")
         write(self.corpus + "/m-badjson/input.pcap", '{"event_type": "dns"\n')
+        # mixed: one dns check (ours) and one stats check (not ours)
+        write(self.corpus + "/n-mixed/test.yaml", """
+            checks:
+              - filter:
+                  count: 2
+                  match: {event_type: dns}
+              - stats:
+                  decoder.pkts: 3
+            """)
+        write(self.corpus + "/n-mixed/input.pcap", eve)
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -335,7 +345,7 @@ class EndToEnd(unittest.TestCase):
         lines = {l.split(":")[0] for l in out.splitlines() if not l.startswith(("sv:", " "))}
         expected = {"PASS a-pass", "FAIL b-fail", "PASS c-shared", "OUT  d-rules", "OUT  e-alert",
                     "OUT  f-stats", "OUT  g-file", "SKIP h-old", "SKIP i-allskip", "SKIP j-nopcap",
-                    "FAIL k-crash", "FAIL l-hang", "FAIL m-badjson"}
+                    "FAIL k-crash", "FAIL l-hang", "FAIL m-badjson", "OUT  n-mixed"}
         self.assertEqual(lines, expected, out)
         self.assertIn("FAIL b-fail: check #1: expected 3, got 2", out)
         self.assertIn("status 3: boom", out)
@@ -354,6 +364,12 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(rc, 1, out)   # nothing applicable: a threshold cannot be met
         rc, out = self.run_main("--only", "h-old", "--min-pass-rate", "0")
         self.assertEqual(rc, 0, out)
+
+    def test_partial(self):
+        rc, out = self.run_main("--only", "n-mixed")
+        self.assertIn("sv: 0 passed, 0 failed, 0 skipped", out)
+        rc, out = self.run_main("--only", "n-mixed", "--partial")
+        self.assertIn("PASS n-mixed: 1 checks [partial: 1 of 2 checks]", out)
 
     def test_missing_corpus_skips(self):
         out = io.StringIO()
