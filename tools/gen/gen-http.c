@@ -62,9 +62,16 @@ static void body_json(Gen *g, Buf *b, size_t n)
     Rng *r = &g->rng;
     size_t start = b->len;
     buf_str(b, "{\"status\":\"ok\",\"items\":[");
-    for (int i = 0; b->len - start < n || i == 0; i++)
-        buf_printf(b, "%s{\"id\":%u,\"name\":\"%s\",\"score\":%u.%02u}", i ? "," : "",
-                   rng_below(r, 100000), PICK(r, WORDS), rng_below(r, 100), rng_below(r, 100));
+    for (int i = 0; b->len - start < n || i == 0; i++) {
+        /* one draw per statement: argument evaluation order is unspecified
+         * in C and would make the bytes depend on the compiler */
+        uint32_t id = rng_below(r, 100000);
+        const char *word = PICK(r, WORDS);
+        uint32_t units = rng_below(r, 100);
+        uint32_t cents = rng_below(r, 100);
+        buf_printf(b, "%s{\"id\":%u,\"name\":\"%s\",\"score\":%u.%02u}", i ? "," : "", id, word,
+                   units, cents);
+    }
     buf_str(b, "]}");
 }
 
@@ -92,11 +99,15 @@ static int http_request(Gen *g, Buf *b, const char *host, const char *ua, int fi
     case R_CSS: path = "/static/site.css"; break;
     case R_JS: path = "/static/app.js"; break;
     case R_DOWNLOAD: path = "/download/package.bin"; break;
-    case R_LOGIN:
+    case R_LOGIN: {
         method = "POST", path = "/login", ctype = "application/x-www-form-urlencoded";
-        buf_printf(&body, "user=%s%u&password=%s%u&remember=1", PICK(r, WORDS), rng_below(r, 1000),
-                   PICK(r, WORDS), rng_below(r, 100000));
+        const char *user = PICK(r, WORDS);
+        uint32_t uid = rng_below(r, 1000);
+        const char *pw = PICK(r, WORDS);
+        uint32_t pwn = rng_below(r, 100000);
+        buf_printf(&body, "user=%s%u&password=%s%u&remember=1", user, uid, pw, pwn);
         break;
+    }
     case R_POST_JSON:
         method = "POST", path = PICK(r, apis), ctype = "application/json";
         body_json(g, &body, rng_range(r, 20, cap_body(g, 3000)));
@@ -200,7 +211,8 @@ static void render_http(Gen *g, Slot *s)
     Rng *r = &g->rng;
     static const uint16_t ports[] = {80, 80, 80, 80, 80, 8080};
     Path p;
-    path_new(g, &p, want_v6(g), PICK(r, ports));
+    uint16_t port = PICK(r, ports); /* one draw per statement: see body_json */
+    path_new(g, &p, want_v6(g), port);
     Tcp c;
     tcp_init(&c, g, s, &p);
     tcp_handshake(&c);

@@ -79,9 +79,18 @@ static void render_syslog(Gen *g, Slot *s)
     uint32_t n = rng_range(r, 1, 3);
     for (uint32_t i = 0; i < n; i++) {
         m.len = 0;
-        buf_printf(&m, "<%u>1 2024-03-01T12:00:%02u.%06uZ host%u %s %u - - %s", rng_range(r, 1, 191),
-                   (unsigned)((s->start_us + t) / 1000000 % 60), (unsigned)((s->start_us + t) % 1000000),
-                   rng_below(r, 50), PICK(r, apps), rng_range(r, 100, 9999), PICK(r, msgs));
+        uint64_t now = s->start_us + t;
+        uint32_t pri = rng_range(r, 1, 191), host = rng_below(r, 50);
+        const char *app = PICK(r, apps);
+        uint32_t pid = rng_range(r, 100, 9999);
+        const char *msg = PICK(r, msgs);
+        time_t secs = (time_t)(GEN_EPOCH + now / 1000000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+        buf_printf(&m, "<%u>1 %s.%06uZ host%u %s %u - - %s", pri, stamp, (unsigned)(now % 1000000),
+                   host, app, pid, msg);
         emit_udp(g, s, t, &p, DIR_C2S, m.p, m.len);
         t += rng_range(r, 1000, 300000);
     }
@@ -93,7 +102,8 @@ static void render_udp_noise(Gen *g, Slot *s, int fragmented)
 {
     Rng *r = &g->rng;
     Path p;
-    path_new(g, &p, fragmented ? 0 : want_v6(g), (uint16_t)rng_range(r, 40000, 48000));
+    uint16_t port = (uint16_t)rng_range(r, 40000, 48000); /* separate draws: see body_json */
+    path_new(g, &p, fragmented ? 0 : want_v6(g), port);
     uint64_t t = 0;
     Buf m = {0};
     uint32_t n = fragmented ? 1 : rng_range(r, 1, 6);

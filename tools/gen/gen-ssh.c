@@ -165,7 +165,8 @@ static void render_ssh(Gen *g, Slot *s)
     Rng *r = &g->rng;
     const SshProfile *cl = &PICK(r, SSH_CLIENTS), *sv = &PICK(r, SSH_SERVERS);
     Path p;
-    path_new(g, &p, want_v6(g), rng_pct(r, 90) ? 22 : 2222);
+    uint16_t port = rng_pct(r, 90) ? 22 : 2222; /* separate draws: see body_json */
+    path_new(g, &p, want_v6(g), port);
     Tcp c;
     tcp_init(&c, g, s, &p);
     tcp_handshake(&c);

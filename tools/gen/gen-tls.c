@@ -396,7 +396,8 @@ static void render_tls(Gen *g, Slot *s)
     TlsTemplate *t = &g->tls[rng_below(r, (uint32_t)g->ntls)];
     static const uint16_t ports[] = {443, 443, 443, 443, 443, 443, 443, 8443};
     Path p;
-    path_new(g, &p, want_v6(g), PICK(r, ports));
+    uint16_t port = PICK(r, ports); /* separate statement: argument order is unspecified */
+    path_new(g, &p, want_v6(g), port);
     Tcp c;
     tcp_init(&c, g, s, &p);
     tcp_handshake(&c);
