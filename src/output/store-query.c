@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define QUERY_MAX_TYPES 32
 #define QUERY_DEFAULT_LIMIT 100
@@ -707,6 +708,41 @@ static int print_count_row(sqlite3_stmt *st, const query_opts *o)
 
 /* ------------------------------------------------------------------ run */
 
+/* "file:" URI for path with immutable=1. Percent-encodes everything but
+ * unreserved characters and '/', so '?', '#' and '%' in names stay data. */
+static bool immutable_uri(const char *path, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t j = (size_t)snprintf(out, outlen, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~/", *p);
+        if (j + 4 >= outlen)
+            return false;
+        if (plain) {
+            out[j++] = (char)*p;
+        } else {
+            out[j++] = '%';
+            out[j++] = hex[*p >> 4];
+            out[j++] = hex[*p & 15];
+        }
+    }
+    return (size_t)snprintf(out + j, outlen - j, "?immutable=1") < outlen - j;
+}
+
+/* A cleanly closed WAL database has no -wal/-shm files, and a reader that
+ * may not create files next to it (read-only directory, another user's log
+ * dir) cannot create the -shm SQLite needs. Without a -wal file nothing is
+ * pending, so reading the main file as immutable is exact. */
+static bool can_read_immutable(const char *path, int rc)
+{
+    char wal[4200];
+    if ((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN)
+        return false;
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    return access(wal, F_OK) != 0 && access(path, R_OK) == 0;
+}
+
 static int open_readonly(const char *path, sqlite3 **db)
 {
     char why[512];
@@ -715,9 +751,20 @@ static int open_readonly(const char *path, sqlite3 **db)
         return runtime_error("cannot open database %s: %s", path,
                              *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
     sqlite3_busy_timeout(*db, GL_STORE_BUSY_TIMEOUT_MS);
-    if (gl_store_schema_check(*db, why, sizeof why) < 0)
-        return runtime_error("cannot use database %s: %s", path, why);
-    return 0;
+    if (gl_store_schema_check(*db, why, sizeof why) == 0)
+        return 0;
+    char uri[8500];
+    if (can_read_immutable(path, sqlite3_extended_errcode(*db)) &&
+        immutable_uri(path, uri, sizeof uri)) {
+        sqlite3_close(*db);
+        *db = NULL;
+        rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+        if (rc == SQLITE_OK && gl_store_schema_check(*db, why, sizeof why) == 0)
+            return 0;
+        if (rc != SQLITE_OK)
+            snprintf(why, sizeof why, "%s", *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+    }
+    return runtime_error("cannot use database %s: %s", path, why);
 }
 
 static int run_query(sqlite3 *db, const query_opts *o)
