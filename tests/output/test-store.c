@@ -289,7 +289,7 @@ static void test_batch_by_count(void)
         return;
     CHECK(produce(s, 1, 250) == 0);
     int64_t visible = -1;
-    for (int w = 0; w < 100 && visible != 200; w++) {
+    for (int w = 0; w < 250 && visible != 200; w++) {
         sleep_ms(20);
         visible = raw_int(path, "SELECT count(*) FROM events");
     }
@@ -768,7 +768,7 @@ static void test_query_while_writing(void)
         return;
     CHECK(produce(s, 1, 40) == 0);
     int64_t n = 0;
-    for (int w = 0; w < 200 && n != 40; w++) {
+    for (int w = 0; w < 500 && n != 40; w++) {
         sleep_ms(10);
         n = raw_int(path, "SELECT count(*) FROM events");
     }
