@@ -45,23 +45,27 @@ static void usage(FILE *f)
         "                       up to one session above SIZE\n"
         "  --mix LIST           session weights, e.g. tls=40,http=30,dns=20,ssh=5,other=5 (default);\n"
         "                       other = ICMP echo, NTP, syslog and opaque UDP\n"
-        "  --ipv6 PCT           percentage of sessions over IPv6 (default 20)\n"
+        "  --ipv6 PCT           percentage of sessions over IPv6 (default 20); idle flows and\n"
+        "                       --fragment datagrams are always IPv4\n"
         "  --vlan               tag about 30% of sessions with an 802.1Q VLAN id\n"
         "  --fragment N         send N oversized UDP datagrams (1.6-6 KB) as IPv4 fragments\n"
         "  --idle-flows N       first open N TCP connections (handshake only) that never close\n"
         "  --concurrency N      sessions interleaved at any time (default 32)\n"
         "  --client-net CIDR    IPv4 client addresses (default 10.0.0.0/16)\n"
-        "  --server-net CIDR    IPv4 server addresses (default 198.18.0.0/16)\n"
+        "  --server-net CIDR    IPv4 server addresses (default 198.18.0.0/16); servers are\n"
+        "                       the first 4096 hosts of a server range\n"
         "  --client-net6 CIDR   IPv6 client addresses (default fd00:a::/64)\n"
         "  --server-net6 CIDR   IPv6 server addresses (default 2001:db8:5::/64)\n"
         "  --sample             the small default sample of the README: every kind of session,\n"
-        "                       a couple of seconds of traffic (implies fixed counts, --vlan,\n"
+        "                       a few seconds of traffic (implies fixed counts, --vlan,\n"
         "                       --fragment 4, small transfers); --seed still applies\n"
         "  -q, --quiet          no summary on stderr\n"
         "  -h, --help           this text\n"
         "\n"
-        "A summary line on stderr counts what was written, e.g. tls=N (TLS handshakes),\n"
-        "http_requests=N, dns_queries=N, ssh_banners=N, and the generation speed.\n",
+        "The summary on stderr counts what was written: packets, bytes and generation\n"
+        "speed; sessions per kind; tls_clienthello, http_requests, dns_queries,\n"
+        "ssh_banners, icmp_echo, udp_datagrams, fragmented, tcp_rst, vlan_sessions and\n"
+        "ipv6_sessions. Exit status: 0 on success, 2 on bad arguments or errors.\n",
         f);
 }
 
