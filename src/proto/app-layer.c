@@ -32,6 +32,8 @@ int gl_app_set_enabled(const char *name, bool enabled)
     return -1;
 }
 
+#define GL_APP_UDP_PROBE_PKTS 8 /* datagrams probed before a UDP flow is "failed" */
+
 typedef struct gl_app_detect {
     uint16_t len[2];
     uint8_t have_first, first_dir;
@@ -249,16 +251,16 @@ void gl_app_on_datagram(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *dat
     if (f->app_flags & (GL_FA_PARSER_DONE | GL_FA_PARSER_ERROR | GL_FA_DETECT_FAILED) || len == 0)
         return;
     if (!f->app_state) {
-        uint8_t bit = dir == 0 ? GL_FA_DETECT_DONE_TS : GL_FA_DETECT_DONE_TC;
         bool more;
         const gl_app_parser *p = probe_all(&ctx->info, data, len, dir, &more);
-        f->app_flags |= bit;
         if (!p) {
-            if ((f->app_flags & (GL_FA_DETECT_DONE_TS | GL_FA_DETECT_DONE_TC)) ==
-                (GL_FA_DETECT_DONE_TS | GL_FA_DETECT_DONE_TC))
+            /* a junk datagram first is common (scanners, malformed
+             * retries): keep trying for the first few of the flow */
+            if (f->pkts[0] + f->pkts[1] >= GL_APP_UDP_PROBE_PKTS)
                 f->app_flags |= GL_FA_DETECT_FAILED;
             return;
         }
+        f->app_flags |= dir == 0 ? GL_FA_DETECT_DONE_TS : GL_FA_DETECT_DONE_TC;
         start_parser(ctx, f, p);
     } else {
         check_mismatch(ctx, f, dir, data, len);

@@ -1078,15 +1078,17 @@ static uint32_t step(gl_app_ctx *ctx, http_state *st, gl_dir dir, const uint8_t 
 
 /* ---- parser interface ---- */
 
-static gl_probe_result probe(const uint8_t *data, uint32_t len, gl_dir dir)
+static gl_probe_result probe_response(const uint8_t *data, uint32_t len)
 {
-    if (dir == GL_DIR_TOCLIENT) {
-        static const char pfx[] = "HTTP/1.";
-        uint32_t n = len < 7 ? len : 7;
-        if (memcmp(data, pfx, n) != 0)
-            return GL_PROBE_NO;
-        return len < 7 ? GL_PROBE_MORE : GL_PROBE_YES;
-    }
+    static const char pfx[] = "HTTP/1.";
+    uint32_t n = len < 7 ? len : 7;
+    if (memcmp(data, pfx, n) != 0)
+        return GL_PROBE_NO;
+    return len < 7 ? GL_PROBE_MORE : GL_PROBE_YES;
+}
+
+static gl_probe_result probe_request(const uint8_t *data, uint32_t len)
+{
     bool maybe = false;
     for (int i = 0; http_methods[i]; i++) {
         uint32_t ml = (uint32_t)strlen(http_methods[i]);
@@ -1112,6 +1114,17 @@ static gl_probe_result probe(const uint8_t *data, uint32_t len, gl_dir dir)
         return GL_PROBE_NO;
     }
     return maybe ? GL_PROBE_MORE : GL_PROBE_NO;
+}
+
+/* A status line travelling toserver (or a request toclient) means the flow
+ * stage guessed the sides wrong: GL_PROBE_REVERSE lets it swap them. */
+static gl_probe_result probe(const uint8_t *data, uint32_t len, gl_dir dir)
+{
+    gl_probe_result same = dir == GL_DIR_TOCLIENT ? probe_response(data, len) : probe_request(data, len);
+    if (same != GL_PROBE_NO)
+        return same;
+    gl_probe_result other = dir == GL_DIR_TOCLIENT ? probe_request(data, len) : probe_response(data, len);
+    return other == GL_PROBE_YES ? GL_PROBE_REVERSE : other;
 }
 
 static void *state_new(void)

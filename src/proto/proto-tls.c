@@ -117,7 +117,9 @@ static gl_probe_result probe(const uint8_t *data, uint32_t len, gl_dir dir)
     if ((data[5] != TLS_HS_CLIENT_HELLO && data[5] != TLS_HS_SERVER_HELLO) || rec_len < TLS_HS_HDR ||
         rec_len > TLS_REC_MAX)
         return GL_PROBE_NO;
-    return GL_PROBE_YES;
+    bool client_hello = data[5] == TLS_HS_CLIENT_HELLO;
+    /* the wrong hello for this direction: the flow stage may swap the sides */
+    return client_hello == (dir == GL_DIR_TOSERVER) ? GL_PROBE_YES : GL_PROBE_REVERSE;
 }
 
 /* ---------- state ---------- */

@@ -83,8 +83,10 @@ static void test_probe(void)
     CHECK(p->probe(ch.b, 3, GL_DIR_TOSERVER) == GL_PROBE_MORE);
     CHECK(p->probe(ch.b, 0, GL_DIR_TOSERVER) == GL_PROBE_MORE);
     CHECK(p->probe(sh.b, (uint32_t)sh.n, GL_DIR_TOCLIENT) == GL_PROBE_YES);
-    /* flow stage saw the server first (midstream): the parser swaps roles */
-    CHECK(p->probe(sh.b, (uint32_t)sh.n, GL_DIR_TOSERVER) == GL_PROBE_YES);
+    /* flow stage saw the server first (midstream): the probe says so, and the
+     * flow stage swaps the sides (the parser also copes if it cannot) */
+    CHECK(p->probe(sh.b, (uint32_t)sh.n, GL_DIR_TOSERVER) == GL_PROBE_REVERSE);
+    CHECK(p->probe(ch.b, (uint32_t)ch.n, GL_DIR_TOCLIENT) == GL_PROBE_REVERSE);
     CHECK(p->probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16, GL_DIR_TOSERVER) == GL_PROBE_NO);
     CHECK(p->probe((const uint8_t *)"SSH-2.0-x", 9, GL_DIR_TOSERVER) == GL_PROBE_NO);
     /* SSLv2-compatible hello: len 0x2e, CLIENT-HELLO, version 3.1 */
