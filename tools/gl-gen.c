@@ -397,39 +397,68 @@ static uint64_t session_gap(Gen *g)
     return rng_range(&g->rng, 1, 2 * g->o.gap_us);
 }
 
+/* min-heap of live slots keyed by (next packet time, slot index): the index
+ * breaks ties so the order does not depend on the heap's shape */
+typedef struct HeapItem {
+    uint64_t t;
+    uint32_t slot;
+} HeapItem;
+
+static int heap_less(const HeapItem *a, const HeapItem *b)
+{
+    return a->t < b->t || (a->t == b->t && a->slot < b->slot);
+}
+
+static void heap_down(HeapItem *h, uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && heap_less(&h[l], &h[m]))
+            m = l;
+        if (r < n && heap_less(&h[r], &h[m]))
+            m = r;
+        if (m == i)
+            return;
+        HeapItem tmp = h[i];
+        h[i] = h[m];
+        h[m] = tmp;
+        i = m;
+    }
+}
+
 /* Merge the live slots by time until no session is left. */
 static void run(Gen *g)
 {
     uint32_t n = g->o.concurrency;
     Slot *slots = calloc(n, sizeof(Slot));
-    if (!slots)
+    HeapItem *h = calloc(n, sizeof(HeapItem));
+    if (!slots || !h)
         die("out of memory");
     uint64_t now = 0;
+    uint32_t hn = 0;
     for (uint32_t i = 0; i < n; i++) {
         now += session_gap(g);
-        slot_refill(g, &slots[i], now);
+        if (slot_refill(g, &slots[i], now) && slots[i].busy)
+            h[hn++] = (HeapItem){slot_next_time(&slots[i]), i};
     }
-    now = 0;
-    for (;;) {
-        Slot *best = NULL;
-        uint64_t bt = UINT64_MAX;
-        for (uint32_t i = 0; i < n; i++) {
-            if (!slots[i].busy)
-                continue;
-            uint64_t t = slot_next_time(&slots[i]);
-            if (t < bt)
-                bt = t, best = &slots[i];
-        }
-        if (!best)
-            break;
-        now = bt;
+    for (uint32_t i = hn / 2; i-- > 0;)
+        heap_down(h, hn, i);
+    while (hn) {
+        Slot *best = &slots[h[0].slot];
+        now = h[0].t;
         slot_write_one(g, best);
         if (best->rd >= best->b.len) /* session done: the slot takes the next one */
             slot_refill(g, best, now + session_gap(g));
+        if (best->busy)
+            h[0].t = slot_next_time(best);
+        else
+            h[0] = h[--hn];
+        heap_down(h, hn, 0);
     }
     for (uint32_t i = 0; i < n; i++)
         free(slots[i].b.p);
     free(slots);
+    free(h);
 }
 
 static double now_s(void)
