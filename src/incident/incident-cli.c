@@ -1,5 +1,7 @@
 /*
- * incident-cli.c — `guanlan incident <sub-command>`: today `grade`.
+ * incident-cli.c — `guanlan incident <sub-command>`: `grade` here; the
+ * sub-commands on stored incidents (new, list, show, set-fact, status,
+ * correlate, report, verify) are in incident-cmd.c.
  *
  *   guanlan incident grade [--calendar DIR] FACTS.json|-
  *
@@ -7,6 +9,7 @@
  * the field), 1 internal error (out of memory, cannot write output).
  */
 #include "incident/incident.h"
+#include "incident/incident-cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,11 +162,15 @@ static int cmd_grade(int argc, char **argv)
 int gl_cmd_incident(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        usage(argc < 2 ? stderr : stdout);
+        gl_inc_cmd_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? GL_INC_EXIT_BAD_INPUT : GL_INC_EXIT_OK;
     }
     if (strcmp(argv[1], "grade") == 0)
         return cmd_grade(argc, argv);
-    fprintf(stderr, "guanlan incident: unknown sub-command \"%s\" (known: grade)\n", argv[1]);
+    int rc = gl_inc_cmd_db(argc, argv);
+    if (rc >= 0)
+        return rc;
+    fprintf(stderr, "guanlan incident: unknown sub-command \"%s\" (known: grade, new, list, show, set-fact, "
+                    "status, correlate, report, verify)\n", argv[1]);
     return GL_INC_EXIT_BAD_INPUT;
 }
