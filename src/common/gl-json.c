@@ -199,20 +199,34 @@ void gl_json_strn(gl_json *j, const char *key, const uint8_t *s, size_t n)
     put_escaped(j, s, n);
 }
 
+/* Decimal digits of v, right-aligned in tmp[0..24); returns the start. */
+static char *u64_digits(uint64_t v, char tmp[24])
+{
+    char *p = tmp + 24;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 void gl_json_int(gl_json *j, const char *key, int64_t v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+    char tmp[24];
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char *p = u64_digits(mag, tmp);
+    if (v < 0)
+        *--p = '-';
     sep_key(j, key);
-    gl_json_append(j, tmp, (size_t)n);
+    gl_json_append(j, p, (size_t)(tmp + 24 - p));
 }
 
 void gl_json_uint(gl_json *j, const char *key, uint64_t v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+    char tmp[24];
+    char *p = u64_digits(v, tmp);
     sep_key(j, key);
-    gl_json_append(j, tmp, (size_t)n);
+    gl_json_append(j, p, (size_t)(tmp + 24 - p));
 }
 
 void gl_json_double(gl_json *j, const char *key, double v)

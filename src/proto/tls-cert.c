@@ -12,6 +12,7 @@
  */
 #include "tls-cert.h"
 
+#include <pthread.h>
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -162,11 +163,8 @@ static void collect_dns_sans(X509 *x, tls_cert_info *ci)
     GENERAL_NAMES_free(names);
 }
 
-bool tls_cert_parse(const uint8_t *der, size_t len, tls_cert_info *out)
+static bool parse_uncached(const uint8_t *der, size_t len, tls_cert_info *out)
 {
-    memset(out, 0, sizeof(*out));
-    if (len > 0x7fffffff)
-        return false;
     const unsigned char *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
     if (!x)
@@ -174,12 +172,96 @@ bool tls_cert_parse(const uint8_t *der, size_t len, tls_cert_info *out)
     out->subject = name_to_string(X509_get_subject_name(x));
     out->issuer = name_to_string(X509_get_issuer_name(x));
     out->serial = serial_to_string(X509_get0_serialNumber(x));
-    sha1_fingerprint(der, len, out->fingerprint);
     time_to_string(X509_get0_notBefore(x), out->notbefore);
     time_to_string(X509_get0_notAfter(x), out->notafter);
     collect_dns_sans(x, out);
     X509_free(x);
     return true;
+}
+
+/* ---- cache ----------------------------------------------------------------
+ * d2i_X509 in OpenSSL 3 decodes the public key through the provider decoder
+ * machinery, which costs far more than everything else the sensor does for a
+ * TLS session (a third of all CPU time on the benchmark). Servers present
+ * the same certificate to every client, so parsed results are cached by the
+ * SHA-1 of the DER (computed anyway for the fingerprint): a direct-mapped,
+ * fixed-size table shared by the workers, behind one mutex (taken once per
+ * certificate, never per packet). */
+
+#define CERT_CACHE_SLOTS 512
+
+typedef struct cert_slot {
+    bool used, ok;
+    size_t len;
+    char fp[60];
+    tls_cert_info info;
+} cert_slot;
+
+static cert_slot cert_cache[CERT_CACHE_SLOTS];
+static pthread_mutex_t cert_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void copy_info(tls_cert_info *dst, const tls_cert_info *src)
+{
+    *dst = *src;
+    dst->subject = dup_or_null(src->subject);
+    dst->issuer = dup_or_null(src->issuer);
+    dst->serial = dup_or_null(src->serial);
+    for (uint32_t i = 0; i < src->n_san; i++)
+        dst->san[i] = dup_or_null(src->san[i]);
+}
+
+static unsigned slot_of(const char *fp)
+{
+    /* fingerprint text "ab:cd:..": its first hex digits are uniform enough */
+    unsigned h = 0;
+    for (int i = 0; i < 12; i++)
+        h = h * 31 + (unsigned char)fp[i];
+    return h % CERT_CACHE_SLOTS;
+}
+
+bool tls_cert_parse(const uint8_t *der, size_t len, tls_cert_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (len > 0x7fffffff)
+        return false;
+    char fp[60];
+    sha1_fingerprint(der, len, fp);
+    if (!fp[0])
+        return parse_uncached(der, len, out) && (memcpy(out->fingerprint, fp, sizeof(fp)), true);
+
+    cert_slot *s = &cert_cache[slot_of(fp)];
+    pthread_mutex_lock(&cert_cache_lock);
+    if (s->used && s->len == len && strcmp(s->fp, fp) == 0) {
+        bool ok = s->ok;
+        if (ok)
+            copy_info(out, &s->info);
+        pthread_mutex_unlock(&cert_cache_lock);
+        return ok;
+    }
+    pthread_mutex_unlock(&cert_cache_lock);
+
+    bool ok = parse_uncached(der, len, out);
+    if (ok)
+        memcpy(out->fingerprint, fp, sizeof(fp));
+    else
+        tls_cert_info_free(out);
+
+    pthread_mutex_lock(&cert_cache_lock);
+    if (s->used)
+        tls_cert_info_free(&s->info);
+    s->used = true;
+    s->ok = ok;
+    s->len = len;
+    memcpy(s->fp, fp, sizeof(fp));
+    if (ok)
+        copy_info(&s->info, out);
+    pthread_mutex_unlock(&cert_cache_lock);
+    return ok;
 }
 
 void tls_cert_info_free(tls_cert_info *ci)
