@@ -54,6 +54,11 @@ print("\n".join(rows))' "$1"; }
 norm "$tmp/t1/eve.json" > "$tmp/n1"
 norm "$tmp/t2/eve.json" > "$tmp/n2"
 norm "$tmp/stdin/eve.json" > "$tmp/n3"
+# the shipped example configuration spells out the defaults: same output
+mkdir -p "$tmp/conf"
+"$bin" run -q -r "$tmp/a.pcap" -l "$tmp/conf" -c etc/guanlan.yaml; expect_eq $? 0 "run -c etc/guanlan.yaml"
+norm "$tmp/conf/eve.json" > "$tmp/n4"
+if cmp -s "$tmp/n1" "$tmp/n4"; then ok; else bad "etc/guanlan.yaml output differs from the defaults"; fi
 if cmp -s "$tmp/n1" "$tmp/n2"; then ok; else bad "--threads 2 output differs from --threads 1"; diff "$tmp/n1" "$tmp/n2" | head -5; fi
 if cmp -s "$tmp/n1" "$tmp/n3"; then ok; else bad "-r - output differs from -r FILE"; fi
 
