@@ -40,11 +40,24 @@
  *     bytes each → frames 14+20+12 = 46 (spec vector "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=").
  *  E. A truncated IPv4 frame: header says total length 60, only 28 bytes of
  *     IP (20 + 8 UDP) present → decoder.ipv4.trunc_pkt anomaly.
+ *
+ * KNOWN GAP (reported; assertion behind GL_KNOWN_BUG_FLOW_MEMCAP_SIDE_ALLOCS,
+ * see test_memcap_covers_detection): flow.memcap only counts gl_flow entries
+ * (src/flow/flow.c:116, max_flows = usable / sizeof(gl_flow)), but every TCP
+ * flow whose first payload leaves protocol detection undecided keeps a
+ * gl_app_detect of 2 x GL_APP_DETECT_BUF = 4 KiB+ (src/proto/app-layer.c:
+ * 178, calloc in gl_app_on_data) plus a gl_tcp_stream until it ends. One
+ * 1-byte segment "G" (a possible "GET") per flow is enough: with
+ * flow.memcap = 1 MiB, 5000 such flows hold ~22 MB, about 20x the cap; at
+ * the default 128 MiB cap that is ~2.8 GB per worker. Expected: memory held
+ * per worker for flows stays within (a small multiple of) flow.memcap, or
+ * detection buffers are charged to a cap of their own.
  */
 #include "../check.h"
 #include "flow/flow-worker.h"
 
 #include <jansson.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -555,8 +568,70 @@ static void test_pipeline(void)
     free_run(&r);
 }
 
+/* N one-packet TCP flows, each carrying "G" to port 80 (HTTP probe: MORE),
+ * into a worker with flow.memcap 1 MiB and no EVE file. */
+static void test_memcap_covers_detection(void)
+{
+    gl_output_config oc;
+    gl_output_config_default(&oc);
+    free(oc.dir);
+    oc.dir = strdup("/tmp");
+    oc.eve_enabled = false;
+    oc.sqlite_enabled = false;
+    char err[256];
+    gl_output *out = gl_output_open(&oc, err, sizeof(err));
+    T_CHECK(out != NULL);
+    if (!out)
+        return;
+    gl_worker_config wc;
+    gl_defrag_config_default(&wc.defrag);
+    gl_flow_config_default(&wc.flow);
+    gl_stream_config_default(&wc.stream);
+    wc.flow.memcap = 1 << 20;
+    wc.flow.hash_size = 1024;
+    gl_worker w;
+    T_EQ_U(gl_worker_init(&w, 0, &wc, out), 0);
+    /* (1 MiB - 1024 buckets x 8 bytes) / entry size */
+    uint64_t max_flows = ((1u << 20) - 1024 * sizeof(void *)) / gl_flow_entry_size();
+    T_EQ_U(w.flows.max_flows, max_flows);
+
+    size_t before = mallinfo2().uordblks;
+    frame f;
+    const unsigned N = 5000;
+    uint64_t t = T0 * 1000000ULL;
+    for (unsigned i = 0; i < N; i++) {
+        char src[32];
+        snprintf(src, sizeof(src), "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        tcp_frame(&f, src, 40000, "198.18.0.1", 80, 1000, 1, GL_TH_PSH | GL_TH_ACK, "G");
+        feed(&w, &f, t + i);
+    }
+    size_t grown = mallinfo2().uordblks - before;
+    fprintf(stderr, "%u undecided TCP flows: %zu bytes held (flow.memcap %u, %zu bytes/flow)\n", N, grown,
+            1u << 20, grown / N);
+    T_EQ_U(w.flows.stats.active, N < max_flows ? N : max_flows);
+#ifdef GL_KNOWN_BUG_FLOW_MEMCAP_SIDE_ALLOCS
+    T_CHECK(grown <= 2u * (1u << 20));
+#endif
+
+    /* past max_flows the table evicts: active stays at the bound */
+    for (unsigned i = 0; i < 2 * max_flows; i++) {
+        char src[32];
+        snprintf(src, sizeof(src), "10.%u.%u.%u", 100 + ((i >> 16) & 127), (i >> 8) & 255, i & 255);
+        tcp_frame(&f, src, 40001, "198.18.0.1", 80, 1000, 1, GL_TH_ACK, NULL);
+        feed(&w, &f, t + N + i);
+    }
+    T_EQ_U(w.flows.stats.active, max_flows);
+    T_EQ_U(w.flows.stats.evicted, N + 2 * max_flows - max_flows);
+    gl_worker_finish(&w);
+    gl_worker_free(&w);
+    T_EQ_U(w.stream.stats.mem_in_use, 0);
+    gl_output_close(out);
+    gl_output_config_free(&oc);
+}
+
 int main(void)
 {
     test_pipeline();
+    test_memcap_covers_detection();
     return t_report("test-worker");
 }
