@@ -5,6 +5,7 @@
 #include "flow-worker.h"
 #include "../proto/app-layer-flow.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,24 @@ static void emit_app_event(void *user, const gl_app_ctx *ctx, const char *event_
     gl_json_close_object(&w->line);
     unsigned bit = gl_event_type_bit(event_type);
     write_record(w, bit ? bit : GL_EVT_ALL, &meta);
+    gl_detect_event(w->det, w->cur, event_type, ctx->facts, w->line.buf, w->line.len);
+}
+
+/* gl_detect emit callback: a detector raised an alert on flow f. */
+static void emit_alert(void *user, gl_flow *f, const char *fields, size_t len)
+{
+    gl_worker *w = user;
+    gl_event_meta meta;
+    char strbuf[2 * GL_ADDR_STRLEN];
+    begin_flow_event(w, f, "alert", GL_LOG_FLOW, 0, w->now_us > f->last_us ? f->last_us : w->now_us,
+                     gl_app_proto_name(f), &meta, strbuf);
+    if (len) {
+        gl_json_append(&w->line, ",", 1);
+        gl_json_append(&w->line, fields, len);
+    }
+    gl_json_close_object(&w->line);
+    f->app_flags |= GL_FA_ALERTED;
+    write_record(w, GL_EVT_ALERT, &meta);
 }
 
 /* gl_app_ctx anomaly callback (EVE anomaly, type applayer). */
@@ -210,7 +229,7 @@ static void emit_flow_record(gl_worker *w, gl_flow *f, gl_flow_end_reason reason
     gl_json_uint(j, "age", (f->last_us - f->start_us) / 1000000ULL);
     gl_json_str(j, "state", flow_state_name(f));
     gl_json_str(j, "reason", reasons[reason]);
-    gl_json_bool(j, "alerted", false);
+    gl_json_bool(j, "alerted", (f->app_flags & GL_FA_ALERTED) != 0);
     gl_json_close_object(j);
     if ((f->proto == GL_IPPROTO_ICMP || f->proto == GL_IPPROTO_ICMPV6) && f->pkts[1]) {
         gl_json_int(j, "response_icmp_type", f->icmp_rtype);
@@ -282,6 +301,7 @@ static void on_flow_end(void *user, gl_flow *f, gl_flow_end_reason reason)
         gl_stream_finish(&w->stream, f->stream, w);
     release_stream(w, f);
     gl_app_flow_end(&w->app, f);
+    gl_detect_flow_end(w->det, f);
     emit_flow_record(w, f, reason);
     free(f->macs);
     f->macs = NULL;
@@ -459,6 +479,8 @@ void gl_worker_packet(gl_worker *w, int linktype, const uint8_t *data, uint32_t 
         w->stats.other++;
         break;
     }
+    if (f->detect)
+        gl_detect_packet(w->det, f, dir, ts_usec, p->payload_len, p->tcp_flags);
     gl_flow_touch(&w->flows, f);
     w->cur = NULL;
 }
@@ -486,6 +508,15 @@ int gl_worker_init(gl_worker *w, int id, const gl_worker_config *cfg, gl_output 
     }
     gl_stream_ctx_init(&w->stream, &cfg->stream, stream_data, stream_gap);
     gl_app_ctx_init(&w->app, emit_app_event, emit_app_anomaly, w);
+    char err[256];
+    w->det = gl_detect_ctx_new(&cfg->detect, emit_alert, w, err, sizeof(err));
+    if (!w->det) {
+        fprintf(stderr, "guanlan: detection: %s\n", err);
+        gl_flow_table_free(&w->flows);
+        gl_decoder_free(w->dec);
+        gl_app_ctx_free(&w->app);
+        return -1;
+    }
     gl_output_local_init(&w->outl);
     gl_json_init(&w->line);
     return 0;
@@ -500,6 +531,7 @@ void gl_worker_finish(gl_worker *w)
 void gl_worker_free(gl_worker *w)
 {
     gl_flow_table_free(&w->flows);
+    gl_detect_ctx_free(w->det);
     gl_output_local_free(w->out, &w->outl);
     gl_app_ctx_free(&w->app);
     gl_json_free(&w->line);

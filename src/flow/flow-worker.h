@@ -13,11 +13,13 @@
 #include "../stream/stream-tcp.h"
 #include "../proto/app-ctx.h"
 #include "../output/output.h"
+#include "../detect/detect-flow.h"
 
 typedef struct gl_worker_config {
     gl_defrag_config defrag;
     gl_flow_config flow;
     gl_stream_config stream;
+    gl_detect_config detect;
 } gl_worker_config;
 
 typedef struct gl_worker_stats {
@@ -35,6 +37,7 @@ typedef struct gl_worker {
     gl_flow_table flows;
     gl_stream_ctx stream;
     gl_app_ctx app;
+    gl_detect_ctx *det;
     gl_output *out;
     gl_output_local outl;
     gl_json line;                   /* scratch for composing EVE records */

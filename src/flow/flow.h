@@ -84,6 +84,7 @@ typedef struct gl_flow {
     void *app_detect;                  /* detection buffers, only while detecting */
     gl_tcp_stream *stream;             /* reassembly state, allocated only for TCP with payload */
     struct gl_flow_macs *macs;         /* MAC addresses seen (only with output.eve.ethernet) */
+    void *detect;                      /* detectors' per-flow state (only for followed flows) */
 } gl_flow;
 
 /* Distinct MAC addresses of a flow in order of first appearance, oriented
@@ -113,6 +114,7 @@ typedef struct gl_flow_macs {
 #define GL_FA_DETECT_FAILED 0x10  /* no parser matched */
 #define GL_FA_MISMATCH 0x20       /* directions disagreed */
 #define GL_FA_DATA_SEEN 0x40      /* some payload was seen (orientation is settled) */
+#define GL_FA_ALERTED 0x80        /* a detector raised an alert on this flow */
 
 typedef struct gl_flow_config {
     size_t memcap;                     /* bytes for flow entries (default 128 MiB) */

@@ -32,6 +32,7 @@ gl_json *gl_app_event_begin(gl_app_ctx *ctx, const char *event_type, gl_log_dir 
     ctx->logdir = logdir;
     ctx->dir = dir;
     ctx->open = true;
+    ctx->facts = NULL;
     return &ctx->json;
 }
 
@@ -43,6 +44,11 @@ void gl_app_event_commit(gl_app_ctx *ctx)
     if (ctx->emit && !ctx->json.oom)
         ctx->emit(ctx->user, ctx, ctx->event_type, ctx->logdir, ctx->dir,
                   ctx->json.buf ? ctx->json.buf : "", ctx->json.len);
+}
+
+void gl_app_event_facts(gl_app_ctx *ctx, const void *facts)
+{
+    ctx->facts = facts;
 }
 
 void gl_app_anomaly(gl_app_ctx *ctx, const char *event_name)

@@ -19,6 +19,7 @@ struct gl_app_ctx {
     gl_log_dir logdir;
     gl_dir dir;
     bool open;
+    const void *facts;        /* set by gl_app_event_facts() for the open event */
     gl_app_emit_fn emit;
     gl_app_anomaly_fn anomaly;
     void *user;

@@ -70,6 +70,10 @@ const gl_app_flow_info *gl_app_flow(const gl_app_ctx *ctx);
  * at a time; call gl_app_event_commit() to emit it. */
 gl_json *gl_app_event_begin(gl_app_ctx *ctx, const char *event_type, gl_log_dir logdir, gl_dir dir);
 void gl_app_event_commit(gl_app_ctx *ctx);
+/* Optionally, before commit: the parser's structured view of what the event
+ * describes, handed to detectors with the EVE text (for "tls": a
+ * gl_tls_facts, see tls-facts.h). Must stay valid until commit returns. */
+void gl_app_event_facts(gl_app_ctx *ctx, const void *facts);
 
 /* Record an application-layer anomaly (EVE anomaly, type "applayer").
  * event_name is Suricata-style, e.g. "INVALID_RECORD_TYPE". */

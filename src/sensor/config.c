@@ -11,6 +11,10 @@
 #include <string.h>
 #include <yaml.h>
 
+#ifndef GUANLAN_MODEL_DIR
+#define GUANLAN_MODEL_DIR "/usr/local/share/guanlan/models"
+#endif
+
 typedef enum { OPT_UINT, OPT_SIZE, OPT_BOOL, OPT_STR, OPT_POLICY, OPT_TYPES, OPT_SECONDS } opt_type;
 
 typedef struct opt {
@@ -55,6 +59,11 @@ static const opt options[] = {
     { "app.http.enabled", OPT_BOOL, F(app_enabled[1]), 0, 1, "HTTP/1.x parser" },
     { "app.tls.enabled", OPT_BOOL, F(app_enabled[2]), 0, 1, "TLS parser (JA3/JA3S/JA4, certificates)" },
     { "app.ssh.enabled", OPT_BOOL, F(app_enabled[3]), 0, 1, "SSH parser (banners, HASSH)" },
+    { "detect.encrypted.enabled", OPT_BOOL, F(worker.detect.encrypted_enabled), 0, 1, "encrypted-traffic threat detection (TLS, DoH, DoT) without decryption" },
+    { "detect.threshold", OPT_UINT, F(worker.detect.threshold), 0, 100, "alert when a session's threat score (0-100) reaches this" },
+    { "detect.model-dir", OPT_STR, F(worker.detect.model_dir), 0, 0, "directory of the detection model files" },
+    { "detect.intel", OPT_STR, F(worker.detect.intel_file), 0, 0, "local threat-intelligence CSV (JA3/JA4, certificate SHA-1, domains, IPs); 'none' for none" },
+    { "detect.state-dir", OPT_STR, F(worker.detect.state_dir), 0, 0, "where analyst feedback and online-learned model versions live; default: the log directory" },
     { "output.eve.enabled", OPT_BOOL, F(output.eve_enabled), 0, 1, "write EVE JSON" },
     { "output.eve.filename", OPT_STR, F(output.eve_filename), 0, 0, "EVE file, relative to the log directory" },
     { "output.eve.types", OPT_TYPES, F(output.eve_types), 0, 0, "event types written: list of flow, dns, tls, http, ssh, anomaly, stats (or all)" },
@@ -86,11 +95,19 @@ void gl_config_default(gl_config *c)
     for (int i = 0; i < 4; i++)
         c->app_enabled[i] = true;
     c->progress = true;
+    c->worker.detect.encrypted_enabled = true;
+    c->worker.detect.threshold = 70;
+    c->worker.detect.model_dir = strdup(GUANLAN_MODEL_DIR);
+    c->worker.detect.intel_file = strdup("none");
+    c->worker.detect.state_dir = NULL; /* the log directory, filled in by gl_run */
 }
 
 void gl_config_free(gl_config *c)
 {
     gl_output_config_free(&c->output);
+    free((char *)c->worker.detect.model_dir);
+    free((char *)c->worker.detect.intel_file);
+    free((char *)c->worker.detect.state_dir);
 }
 
 void gl_config_apply(const gl_config *c)
@@ -261,7 +278,7 @@ static void print_default(FILE *out, const gl_config *d, const opt *o)
         break;
     }
     case OPT_BOOL: fputs(*(const bool *)p ? "yes" : "no", out); break;
-    case OPT_STR: fputs(*(char *const *)p, out); break;
+    case OPT_STR: fputs(*(char *const *)p ? *(char *const *)p : "(the log directory)", out); break;
     case OPT_POLICY: fputs(policy_names[*(const int *)p & 3], out); break;
     case OPT_TYPES: fputs(*(const unsigned *)p == GL_EVT_ALL ? "all" : "(custom)", out); break;
     }

@@ -434,13 +434,16 @@ int gl_run(const gl_config *cfg, const gl_run_source *src, int nsrc, const char 
         fprintf(stderr, "guanlan: %s\n", err);
         return 2;
     }
+    gl_worker_config wcfg = cfg->worker;
+    if (!wcfg.detect.state_dir)
+        wcfg.detect.state_dir = cfg->output.dir;
     dispatcher d = { .nworkers = (int)(cfg->threads ? cfg->threads : 1), .linktype = -1 };
     int n = d.nworkers;
     gl_worker inline_w;
     int rc = 0;
     double t0 = mono_seconds();
     if (n == 1) {
-        if (gl_worker_init(&inline_w, 0, &cfg->worker, out) != 0) {
+        if (gl_worker_init(&inline_w, 0, &wcfg, out) != 0) {
             fprintf(stderr, "guanlan: cannot initialise worker (flow.hash-size/memcap too large?)\n");
             gl_output_close(out);
             return 2;
@@ -462,7 +465,7 @@ int gl_run(const gl_config *cfg, const gl_run_source *src, int nsrc, const char 
         for (int i = 0; d.wt && i < n; i++) {
             queue_init(&d.wt[i].in);
             d.wt[i].pool = &d.pool;
-            if (gl_worker_init(&d.wt[i].w, i, &cfg->worker, out) != 0 ||
+            if (gl_worker_init(&d.wt[i].w, i, &wcfg, out) != 0 ||
                 pthread_create(&d.wt[i].tid, NULL, worker_main, &d.wt[i]) != 0) {
                 fprintf(stderr, "guanlan: cannot start worker %d\n", i);
                 exit(2);
