@@ -579,8 +579,10 @@ bool gl_incdb_json_set_path(json_t *doc, const char *path, json_t *value, json_t
                     *old_out = json_incref(json_array_get(cur, k));
                 return k < sz ? json_array_set(cur, k, value) == 0 : json_array_append(cur, value) == 0;
             }
-            if (k == sz)
-                json_array_append_new(cur, s[i + 1].index >= 0 ? json_array() : json_object());
+            if (k == sz && json_array_append_new(cur, s[i + 1].index >= 0 ? json_array() : json_object()) != 0) {
+                snprintf(err, errlen, "%.200s: out of memory", path);
+                return false;
+            }
             next = json_array_get(cur, k);
         } else {
             if (!json_is_object(cur)) {
@@ -590,12 +592,20 @@ bool gl_incdb_json_set_path(json_t *doc, const char *path, json_t *value, json_t
             if (last) {
                 json_t *old = json_object_get(cur, s[i].name);
                 *old_out = old ? json_incref(old) : NULL;
-                return json_object_set(cur, s[i].name, value) == 0;
+                if (json_object_set(cur, s[i].name, value) != 0) {
+                    snprintf(err, errlen, "path: member name is not valid UTF-8");
+                    return false;
+                }
+                return true;
             }
             next = json_object_get(cur, s[i].name);
             if (!next || json_is_null(next)) {
                 next = s[i + 1].index >= 0 ? json_array() : json_object();
-                json_object_set_new(cur, s[i].name, next);
+                /* jansson refuses (and frees next) for a name that is not UTF-8 */
+                if (json_object_set_new(cur, s[i].name, next) != 0) {
+                    snprintf(err, errlen, "path: member name is not valid UTF-8");
+                    return false;
+                }
             }
         }
         cur = next;
