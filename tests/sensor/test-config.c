@@ -375,6 +375,9 @@ static const struct { const char *key, *value; } all_keys[] = {
     { "output.sqlite.enabled", "no" }, { "output.sqlite.filename", "g.db" },
     { "output.sqlite.batch-events", "10" }, { "output.sqlite.batch-ms", "10" },
     { "output.sqlite.queue-max", "16" },
+    /* detect stage options (docs: configuration, detect.*) */
+    { "detect.encrypted.enabled", "no" }, { "detect.threshold", "80" }, { "detect.model-dir", "models" },
+    { "detect.intel", "none" }, { "detect.state-dir", "state" },
 };
 
 static void test_help(void)
