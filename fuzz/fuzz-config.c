@@ -7,13 +7,9 @@
  * terminated line. The first line of the input is also tried as
  * "key=value" through gl_config_set, as --set would.
  *
- * KNOWN BUG (reported; reproducer fuzz/crashers-config/err-newline.yaml):
- * config.h promises "-1 with a one-line reason", but gl_config_set quotes
- * the raw value in its messages (src/sensor/config.c:201, 206, 213, 237)
- * and a YAML plain scalar can span lines ("threads: 2\n\n  x" is the value
- * "2\nx"), so the message contains a newline (and any other control byte
- * libyaml lets through). The one-line check is compiled in only with
- * -DGL_KNOWN_BUG_CONFIG_ERR_NEWLINE so fuzzing can look past it.
+ * Regression (found by this target; reproducer fuzz/crashers-config/err-newline.yaml):
+ * a YAML plain scalar can span lines ("threads: 2\n\n  x" is "2\nx"), and error
+ * messages used to quote it raw; they must stay one printable line.
  */
 #include <stdint.h>
 #include <stddef.h>
@@ -38,7 +34,7 @@ static void check_err(int rc, const char *err, size_t cap)
     CHECK(memchr(err, 0, cap) != NULL);
     if (rc == -1) {
         CHECK(err[0] != 0);
-#ifdef GL_KNOWN_BUG_CONFIG_ERR_NEWLINE
+#if 1 /* fixed: messages quote values through printable() */
         CHECK(strchr(err, '\n') == NULL);
 #endif
     }

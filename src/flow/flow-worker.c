@@ -508,6 +508,8 @@ int gl_worker_init(gl_worker *w, int id, const gl_worker_config *cfg, gl_output 
     }
     gl_stream_ctx_init(&w->stream, &cfg->stream, stream_data, stream_gap);
     gl_app_ctx_init(&w->app, emit_app_event, emit_app_anomaly, w);
+    if (cfg->app_detect_memcap)
+        w->app.detect_memcap = cfg->app_detect_memcap;
     char err[256];
     w->det = gl_detect_ctx_new(&cfg->detect, emit_alert, w, err, sizeof(err));
     if (!w->det) {

@@ -20,6 +20,7 @@ typedef struct gl_worker_config {
     gl_flow_config flow;
     gl_stream_config stream;
     gl_detect_config detect;
+    size_t app_detect_memcap;       /* bytes of protocol-detection buffers per worker */
 } gl_worker_config;
 
 typedef struct gl_worker_stats {

@@ -77,9 +77,12 @@ void gl_flow_reverse(gl_flow *f)
     }
 }
 
+/* What one flow may hold besides its entry: TCP reassembly state and the
+ * detectors' slot array (8 pointers), each with a malloc header. Charging
+ * them to flow.memcap up front keeps the cap honest for the worst case. */
 size_t gl_flow_entry_size(void)
 {
-    return sizeof(gl_flow);
+    return sizeof(gl_flow) + sizeof(gl_tcp_stream) + 8 * sizeof(void *) + 3 * 16;
 }
 
 static void lru_unlink(gl_flow *f)
@@ -109,7 +112,7 @@ int gl_flow_table_init(gl_flow_table *t, const gl_flow_config *cfg, gl_flow_end_
     t->mask = n - 1;
     size_t bucket_bytes = (size_t)n * sizeof(*t->buckets);
     size_t usable = cfg->memcap > bucket_bytes ? cfg->memcap - bucket_bytes : 0;
-    t->max_flows = usable / sizeof(gl_flow);
+    t->max_flows = usable / gl_flow_entry_size();
     if (t->max_flows < 16)
         t->max_flows = 16;
     for (int i = 0; i < GL_TC_COUNT; i++)

@@ -54,7 +54,7 @@ typedef enum gl_flow_end_reason {
     GL_END_SHUTDOWN,    /* "shutdown": end of input / signal */
 } gl_flow_end_reason;
 
-#define GL_APP_DETECT_BUF 2048 /* bytes kept per direction while detecting the protocol */
+#define GL_APP_DETECT_BUF 512 /* bytes kept per direction while a probe asks for more */
 
 typedef struct gl_flow {
     struct gl_flow *hnext;             /* hash chain */
@@ -71,6 +71,7 @@ typedef struct gl_flow {
     uint8_t icmp_type, icmp_code;
     uint8_t tcp_bits;                  /* GL_TB_*: handshake/teardown facts */
     uint8_t icmp_rtype, icmp_rcode;    /* ICMP type/code of the reply direction */
+    uint8_t detect_fail;               /* bit dir: no parser recognised that direction */
     uint32_t isn[2];                   /* initial sequence numbers (GL_TB_ISN0/1) */
     uint32_t fin_seq[2];               /* sequence number of each side's FIN */
     uint32_t hash;

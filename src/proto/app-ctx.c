@@ -13,6 +13,7 @@ void gl_app_ctx_init(gl_app_ctx *ctx, gl_app_emit_fn emit, gl_app_anomaly_fn ano
     ctx->emit = emit;
     ctx->anomaly = anomaly;
     ctx->user = user;
+    ctx->detect_memcap = 16u << 20;
 }
 
 void gl_app_ctx_free(gl_app_ctx *ctx)

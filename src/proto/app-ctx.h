@@ -20,6 +20,9 @@ struct gl_app_ctx {
     gl_dir dir;
     bool open;
     const void *facts;        /* set by gl_app_event_facts() for the open event */
+    size_t detect_mem;        /* bytes held in detection buffers by this worker */
+    size_t detect_memcap;     /* ... at most this; beyond, detection gives up on the flow */
+    uint64_t detect_memcap_drops;
     gl_app_emit_fn emit;
     gl_app_anomaly_fn anomaly;
     void *user;

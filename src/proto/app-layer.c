@@ -37,8 +37,6 @@ int gl_app_set_enabled(const char *name, bool enabled)
 typedef struct gl_app_detect {
     uint16_t len[2];
     uint8_t have_first, first_dir;
-    uint8_t failed[2];
-    const gl_app_parser *found[2];
     uint8_t buf[2][GL_APP_DETECT_BUF];
 } gl_app_detect;
 
@@ -162,11 +160,53 @@ static void check_mismatch(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *
     }
 }
 
-static void detection_failed(gl_flow *f)
+static void free_detect(gl_app_ctx *ctx, gl_flow *f)
 {
-    free(f->app_detect);
-    f->app_detect = NULL;
+    if (f->app_detect) {
+        free(f->app_detect);
+        ctx->detect_mem -= sizeof(gl_app_detect);
+        f->app_detect = NULL;
+    }
+}
+
+static void detection_failed(gl_app_ctx *ctx, gl_flow *f)
+{
+    free_detect(ctx, f);
     f->app_flags |= GL_FA_DETECT_FAILED | GL_FA_DETECT_DONE_TS | GL_FA_DETECT_DONE_TC;
+}
+
+/* No parser recognises direction dir; the flow fails once both have. */
+static bool direction_failed(gl_app_ctx *ctx, gl_flow *f, int dir)
+{
+    f->detect_fail |= (uint8_t)(1u << dir);
+    if (f->detect_fail == 3)
+        detection_failed(ctx, f);
+    return !(f->app_flags & GL_FA_DETECT_FAILED);
+}
+
+/* The first bytes of a direction decide on their own (the usual case):
+ * no buffer is needed. */
+static bool detect_without_buffer(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *data, uint32_t len,
+                                  bool *handled)
+{
+    bool more;
+    const gl_app_parser *p = probe_all(&ctx->info, data, len, dir, &more);
+    *handled = true;
+    if (p) {
+        start_parser(ctx, f, p);
+        f->app_flags |= dir == 0 ? GL_FA_DETECT_DONE_TS : GL_FA_DETECT_DONE_TC;
+        return feed(ctx, f, dir, data, len);
+    }
+    if (!more)
+        return direction_failed(ctx, f, dir);
+    if (ctx->detect_mem + sizeof(gl_app_detect) > ctx->detect_memcap) {
+        /* bounded memory: too many flows undecided at once (a flood of
+         * 1-byte first segments); give up on this one and count it */
+        ctx->detect_memcap_drops++;
+        return direction_failed(ctx, f, dir);
+    }
+    *handled = false;
+    return true;
 }
 
 bool gl_app_on_data(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *data, uint32_t len)
@@ -178,20 +218,25 @@ bool gl_app_on_data(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *data, u
         return feed(ctx, f, dir, data, len);
     }
 
+    if (f->detect_fail & (1u << dir))
+        return true; /* keep the other direction going */
     gl_app_detect *d = f->app_detect;
     if (!d) {
+        bool handled;
+        bool rc = detect_without_buffer(ctx, f, dir, data, len, &handled);
+        if (handled)
+            return rc;
         d = f->app_detect = calloc(1, sizeof(*d));
         if (!d) {
-            detection_failed(f);
+            detection_failed(ctx, f);
             return false;
         }
+        ctx->detect_mem += sizeof(*d);
     }
     if (!d->have_first) {
         d->have_first = 1;
         d->first_dir = (uint8_t)dir;
     }
-    if (d->failed[dir])
-        return true; /* keep the other direction going */
     uint32_t room = GL_APP_DETECT_BUF - d->len[dir];
     uint32_t take = len < room ? len : room;
     memcpy(d->buf[dir] + d->len[dir], data, take);
@@ -200,12 +245,9 @@ bool gl_app_on_data(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *data, u
     bool more;
     const gl_app_parser *p = probe_all(&ctx->info, d->buf[dir], d->len[dir], dir, &more);
     if (!p) {
-        if (!more || d->len[dir] >= GL_APP_DETECT_BUF) {
-            d->failed[dir] = 1;
-            if (d->failed[!dir])
-                detection_failed(f);
-        }
-        return !(f->app_flags & GL_FA_DETECT_FAILED);
+        if (!more || d->len[dir] >= GL_APP_DETECT_BUF)
+            return direction_failed(ctx, f, dir);
+        return true;
     }
 
     /* Detected. Replay what was buffered, earliest direction first, then
@@ -226,6 +268,7 @@ bool gl_app_on_data(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *data, u
     if (ok && take < len)
         ok = feed(ctx, f, dir, data + take, len - take);
     free(d);
+    ctx->detect_mem -= sizeof(*d);
     return ok;
 }
 
@@ -237,13 +280,8 @@ void gl_app_on_gap(gl_app_ctx *ctx, gl_flow *f, int dir, uint32_t len)
             p->gap(ctx, f->app_state, (gl_dir)dir, len);
         return;
     }
-    if (f->app_detect) {
-        /* a hole before we could decide: what we buffered is not contiguous */
-        gl_app_detect *d = f->app_detect;
-        d->failed[dir] = 1;
-        if (d->failed[!dir])
-            detection_failed(f);
-    }
+    if (f->app_detect || !(f->app_flags & (GL_FA_DETECT_DONE_TS | GL_FA_DETECT_DONE_TC)))
+        direction_failed(ctx, f, dir); /* a hole before we could decide */
 }
 
 void gl_app_on_datagram(gl_app_ctx *ctx, gl_flow *f, int dir, const uint8_t *data, uint32_t len)
@@ -278,8 +316,7 @@ void gl_app_flow_end(gl_app_ctx *ctx, gl_flow *f)
         f->app_state = NULL;
         f->app_cur = NULL;
     }
-    free(f->app_detect);
-    f->app_detect = NULL;
+    free_detect(ctx, f);
 }
 
 const char *gl_app_proto_name(const gl_flow *f)

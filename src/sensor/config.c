@@ -55,6 +55,7 @@ static const opt options[] = {
     { "stream.ooo-max", OPT_SIZE, F(worker.stream.ooo_max), 1024, 1ULL << 31, "out-of-order bytes held per direction before declaring a gap" },
     { "stream.memcap", OPT_SIZE, F(worker.stream.memcap), 65536, 1ULL << 40, "out-of-order bytes held per worker across all flows" },
     { "stream.midstream", OPT_BOOL, F(worker.stream.midstream), 0, 1, "reassemble TCP flows whose handshake was not seen" },
+    { "app.detect-memcap", OPT_SIZE, F(worker.app_detect_memcap), 4096, 1ULL << 40, "bytes of protocol-detection buffers per worker (flows whose first bytes are not yet conclusive); beyond, detection gives up on new such flows (counted)" },
     { "app.dns.enabled", OPT_BOOL, F(app_enabled[0]), 0, 1, "DNS parser (UDP and TCP)" },
     { "app.http.enabled", OPT_BOOL, F(app_enabled[1]), 0, 1, "HTTP/1.x parser" },
     { "app.tls.enabled", OPT_BOOL, F(app_enabled[2]), 0, 1, "TLS parser (JA3/JA3S/JA4, certificates)" },
@@ -95,6 +96,7 @@ void gl_config_default(gl_config *c)
     for (int i = 0; i < 4; i++)
         c->app_enabled[i] = true;
     c->progress = true;
+    c->worker.app_detect_memcap = 16u << 20;
     c->worker.detect.encrypted_enabled = true;
     c->worker.detect.threshold = 70;
     c->worker.detect.model_dir = strdup(GUANLAN_MODEL_DIR);
@@ -155,6 +157,19 @@ static int parse_bool(const char *s, bool *out)
     return -1;
 }
 
+/* Error messages quote what the user wrote; keep them one printable line
+ * whatever the input (a YAML scalar may span lines). */
+static const char *printable(const char *s, char *buf, size_t n)
+{
+    size_t i = 0;
+    for (; s[i] && i + 4 < n; i++)
+        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (s[i])
+        memcpy(buf + i, "...", 3), i += 3;
+    buf[i] = 0;
+    return buf;
+}
+
 static int parse_types(const char *s, unsigned *out, char *err, size_t errlen)
 {
     unsigned mask = 0;
@@ -164,7 +179,9 @@ static int parse_types(const char *s, unsigned *out, char *err, size_t errlen)
     for (char *tok = strtok_r(dup, ", []", &save); tok; tok = strtok_r(NULL, ", []", &save)) {
         unsigned bit = strcmp(tok, "all") == 0 ? GL_EVT_ALL : gl_event_type_bit(tok);
         if (!bit) {
-            snprintf(err, errlen, "unknown event type '%s' (known: flow, dns, tls, http, ssh, anomaly, stats, alert, all)", tok);
+            char tbuf[80];
+            snprintf(err, errlen, "unknown event type '%s' (known: flow, dns, tls, http, ssh, anomaly, stats, alert, all)",
+                     printable(tok, tbuf, sizeof(tbuf)));
             free(dup);
             return -1;
         }
@@ -195,8 +212,16 @@ static unsigned long long load_uint(const void *p, size_t width)
     }
 }
 
-int gl_config_set(gl_config *c, const char *key, const char *value, char *err, size_t errlen)
+static unsigned long long width_max(size_t width)
 {
+    return width >= 8 ? ~0ULL : (1ULL << (8 * width)) - 1;
+}
+
+int gl_config_set(gl_config *c, const char *key, const char *value_raw, char *err, size_t errlen)
+{
+    char vbuf[80], kbuf[80];
+    const char *value = printable(value_raw, vbuf, sizeof(vbuf));
+    key = printable(key, kbuf, sizeof(kbuf));
     const opt *o = NULL;
     for (size_t i = 0; i < GL_ARRAY_LEN(options); i++)
         if (strcmp(options[i].name, key) == 0)
@@ -213,31 +238,35 @@ int gl_config_set(gl_config *c, const char *key, const char *value, char *err, s
     case OPT_SECONDS:
     case OPT_SIZE:
         /* plain numbers must be all digits; sizes may carry a k/m/g suffix */
-        if (gl_parse_size(value, &v) != 0 ||
-            (o->type != OPT_SIZE && strspn(value, "0123456789") != strlen(value))) {
+        if (gl_parse_size(value_raw, &v) != 0 ||
+            (o->type != OPT_SIZE && strspn(value_raw, "0123456789") != strlen(value_raw))) {
             snprintf(err, errlen, "option '%s': '%s' is not a valid %s", key, value,
                      o->type == OPT_SIZE ? "size (e.g. 64mb)" : "number");
             return -1;
         }
-        if (v < o->min || v > o->max) {
-            snprintf(err, errlen, "option '%s': %s is out of range [%llu, %llu]", key, value, o->min, o->max);
+        unsigned long long max = o->max < width_max(o->width) ? o->max : width_max(o->width);
+        if (v < o->min || v > max) {
+            snprintf(err, errlen, "option '%s': %s is out of range [%llu, %llu]", key, value, o->min, max);
             return -1;
         }
         store_uint(p, o->width, v);
         return 0;
     case OPT_BOOL:
-        if (parse_bool(value, &b) != 0) {
+        if (parse_bool(value_raw, &b) != 0) {
             snprintf(err, errlen, "option '%s': '%s' is not yes/no", key, value);
             return -1;
         }
         *(bool *)p = b;
         return 0;
     case OPT_STR: {
-        if (!*value || strchr(value, '\n')) {
+        bool control = false;
+        for (const char *q = value_raw; *q; q++)
+            control |= (unsigned char)*q < 0x20 || *q == 0x7f;
+        if (!*value_raw || control) {
             snprintf(err, errlen, "option '%s': empty or invalid value", key);
             return -1;
         }
-        char *dup = strdup(value);
+        char *dup = strdup(value_raw);
         if (!dup)
             return -1;
         free(*(char **)p);
@@ -246,7 +275,7 @@ int gl_config_set(gl_config *c, const char *key, const char *value, char *err, s
     }
     case OPT_POLICY:
         for (int i = 0; i < 4; i++) {
-            if (strcmp(value, policy_names[i]) == 0) {
+            if (strcmp(value_raw, policy_names[i]) == 0) {
                 *(int *)p = i;
                 return 0;
             }
@@ -254,7 +283,7 @@ int gl_config_set(gl_config *c, const char *key, const char *value, char *err, s
         snprintf(err, errlen, "option '%s': '%s' is not one of first, last, bsd, linux", key, value);
         return -1;
     case OPT_TYPES:
-        return parse_types(value, (unsigned *)p, err, errlen);
+        return parse_types(value_raw, (unsigned *)p, err, errlen);
     }
     return -1;
 }

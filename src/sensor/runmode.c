@@ -353,6 +353,7 @@ static void add_worker(gl_run_totals *t, gl_worker *w)
     t->stream.gap_bytes += st->gap_bytes;
     t->stream.depth_reached += st->depth_reached;
     t->stream.memcap_drops += st->memcap_drops;
+    t->detect_memcap_drops += w->app.detect_memcap_drops;
     const gl_defrag_stats *df = gl_decoder_defrag_stats(w->dec);
     t->defrag.fragments += df->fragments;
     t->defrag.reassembled += df->reassembled;
@@ -400,6 +401,9 @@ static void write_stats_record(gl_output *out, const gl_run_totals *t, uint64_t 
     gl_json_uint(&j, "max_active", t->flow.max_active);
     gl_json_uint(&j, "not_tracked_no_memory", t->worker.flow_alloc_fail);
     gl_json_uint(&j, "bytes_per_flow_entry", gl_flow_entry_size());
+    gl_json_close_object(&j);
+    gl_json_open_object(&j, "app");
+    gl_json_uint(&j, "detect_memcap_drops", t->detect_memcap_drops);
     gl_json_close_object(&j);
     gl_json_open_object(&j, "stream");
     gl_json_uint(&j, "segments", t->stream.segments);

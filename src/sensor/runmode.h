@@ -16,6 +16,7 @@ typedef struct gl_run_totals {
     gl_defrag_stats defrag;
     gl_capture_stats capture;
     uint64_t files_failed;
+    uint64_t detect_memcap_drops;
     double seconds;
 } gl_run_totals;
 
