@@ -27,20 +27,23 @@ if [ "$fuzz_seconds" != 0 ]; then
     step "libFuzzer targets, ${fuzz_seconds}s each"
     cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGUANLAN_FUZZ=ON >/dev/null &&
         cmake --build build-fuzz -j"$jobs" >/dev/null || { echo "fuzz build failed"; exit 1; }
-    for f in fuzz/fuzz-*.c; do
-        name=$(basename "$f" .c)
+    # two targets at a time (one per core), each for fuzz_seconds
+    run_fuzzer() {
+        name=$1
         seeds="fuzz/seeds/${name#fuzz-}"
         work="build-fuzz/corpus-${name#fuzz-}"
         mkdir -p "$work"
-        [ -d "$seeds" ] && cp -n "$seeds"/* "$work"/ 2>/dev/null
-        echo "-- $name (seeds: $seeds)"
-        if ! build-fuzz/"$name" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
-                -artifact_prefix="build-fuzz/$name-" "$work" 2>build-fuzz/"$name".log; then
-            echo "FUZZ FAILURE in $name:"; tail -40 build-fuzz/"$name".log; failed=1
+        [ -d "$seeds" ] && cp -rn "$seeds"/. "$work"/ 2>/dev/null
+        if build-fuzz/"$name" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
+                -artifact_prefix="build-fuzz/$name-" "$work" >build-fuzz/"$name".log 2>&1; then
+            echo "fuzz $name: ok, $(grep -E '^#[0-9]+' build-fuzz/"$name".log | tail -1 | awk '{print $1}' | tr -d '#') runs in ${fuzz_seconds}s"
         else
-            grep -E '^#[0-9]+.*(DONE|pulse)' build-fuzz/"$name".log | tail -1
+            echo "FUZZ FAILURE in $name:"; tail -40 build-fuzz/"$name".log; return 1
         fi
-    done
+    }
+    export -f run_fuzzer
+    export fuzz_seconds
+    ls fuzz/fuzz-*.c | xargs -n1 basename | sed 's/\.c$//' | xargs -P2 -I{} bash -c 'run_fuzzer {}' || failed=1
 fi
 
 step "Release-style build (-Werror) and test suite"
