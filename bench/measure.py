@@ -265,8 +265,10 @@ def main():
         print("  guanlan stats: max_active %s vs %s, evicted %s, timed_out %s, flow entry %s B"
               % (facts1.get("max_active"), facts0.get("max_active"), facts1.get("evicted"),
                  facts1.get("timed_out"), facts1.get("entry_bytes")))
-        print("  memory per idle TCP flow: %.0f bytes" % ((rss1 - rss0) * 1024 / opts.idle_n))
-        if facts1.get("max_active") is not None and held < opts.idle_n:
+        # the baseline capture already holds one idle flow: the difference is N - 1 flows
+        extra_flows = max(1, opts.idle_n - 1)
+        print("  memory per idle TCP flow: %.0f bytes" % ((rss1 - rss0) * 1024 / extra_flows))
+        if facts1.get("max_active") is not None and held < extra_flows:
             print("  WARNING: only %d extra flows were held at once (evicted or timed out);"
                   " the figure above is not per flow" % held)
     return status
