@@ -147,8 +147,8 @@ static bool read_addrs(reader *r, yaml_node_t *n, const char *path, gl_asset *a)
     if (!n || n->type != YAML_SEQUENCE_NODE)
         return fail(r, path, "must be a list", NULL);
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-        char p[96];
-        snprintf(p, sizeof(p), "%s[%zu]", path, a->n_addrs);
+        char p[160];
+        snprintf(p, sizeof(p), "%.120s[%zu]", path, a->n_addrs);
         if (a->n_addrs == GL_ASSET_MAX_ADDRS)
             return fail(r, p, "too many addresses (maximum 16)", NULL);
         const char *s = scalar(r, yaml_document_get_node(r->doc, *it));

@@ -324,7 +324,7 @@ static void countdown(int64_t remaining, char *buf, size_t len)
         snprintf(span, sizeof(span), "%" PRId64 "d%02" PRId64 "h%02" PRId64 "m", d, h, m);
     else
         snprintf(span, sizeof(span), "%" PRId64 "h%02" PRId64 "m", h, m);
-    snprintf(buf, len, remaining < 0 ? "OVERDUE by %s" : "in %s", span);
+    snprintf(buf, len, "%s%.40s", remaining < 0 ? "OVERDUE by " : "in ", span);
 }
 
 static int cmd_list(const opts *o)
@@ -378,7 +378,7 @@ static int cmd_list(const opts *o)
             json_object_set_new(r, "grade_error", json_string((const char *)sqlite3_column_text(st, 8)));
         if (has_due) {
             int64_t remaining = sqlite3_column_int64(st, 6) - now.utc;
-            char cd[64];
+            char cd[80];
             countdown(remaining, cd, sizeof(cd));
             json_object_set_new(r, "duty", json_string(duty));
             json_object_set_new(r, "due", json_string((const char *)sqlite3_column_text(st, 5)));
