@@ -86,6 +86,7 @@ int gl_cmd_run(int argc, char **argv)
     gl_run_source *src = calloc((size_t)argc, sizeof(*src));
     int nsrc = 0, nlive = 0;
     const char *conf = NULL, *bpf = NULL, *threads = NULL;
+    char *joined = NULL; /* BPF filter built from trailing arguments */
     char **sets = calloc((size_t)argc, sizeof(*sets));
     int nsets = 0;
     bool quiet = false;
@@ -124,7 +125,7 @@ int gl_cmd_run(int argc, char **argv)
         size_t n = 1;
         for (int i = optind; i < argc; i++)
             n += strlen(argv[i]) + 1;
-        char *joined = calloc(1, n);
+        joined = calloc(1, n);
         for (int i = optind; joined && i < argc; i++) {
             if (i > optind)
                 strcat(joined, " ");
@@ -132,10 +133,9 @@ int gl_cmd_run(int argc, char **argv)
         }
         if (bpf) {
             fprintf(stderr, "guanlan run: give the BPF filter either with -f or as arguments, not both\n");
-            free(joined);
             goto out;
         }
-        bpf = joined; /* freed at exit by the OS; tiny */
+        bpf = joined;
     }
     if (nsrc == 0) {
         fprintf(stderr, "guanlan run: nothing to analyse: give -r FILE or -i IFACE (see --help)\n");
@@ -187,6 +187,7 @@ int gl_cmd_run(int argc, char **argv)
     if (!quiet && rc != 2)
         print_summary(&tot, &cfg);
 out:
+    free(joined);
     free(src);
     free(sets);
     gl_config_free(&cfg);

@@ -71,7 +71,12 @@ typedef struct frame {
 static void put8(frame *f, unsigned v) { f->b[f->n++] = (uint8_t)v; }
 static void put16(frame *f, unsigned v) { put8(f, v >> 8); put8(f, v & 0xff); }
 static void put32(frame *f, uint32_t v) { put16(f, v >> 16); put16(f, v & 0xffff); }
-static void putbytes(frame *f, const void *p, uint32_t n) { memcpy(f->b + f->n, p, n); f->n += n; }
+static void putbytes(frame *f, const void *p, uint32_t n)
+{
+    if (n)
+        memcpy(f->b + f->n, p, n);
+    f->n += n;
+}
 
 static void put_ip4(frame *f, const char *s)
 {
