@@ -22,7 +22,9 @@ Which in-scope tests are skipped (not applicable to guanlan):
     8` therefore means "test for old Suricata" and skips;
   * `requires: script` / `lambda` (they probe a Suricata source tree: never run);
   * a non-zero `exit-code` (tests Suricata's own error paths), no capture.
-`args` and suricata.yaml fragments cannot be honoured; the test runs anyway.
+`args` and suricata.yaml fragments are honoured where guanlan has an
+equivalent setting (EVE ethernet and community-id output, stream.midstream:
+see guanlan_options); anything else is ignored and the test runs anyway.
 
 Check semantics follow upstream run.py (filter checks): a check counts the EVE
 records satisfying every `match` entry and compares with `count`.  Keys are
@@ -445,10 +447,55 @@ class Result:
         self.messages = messages or []
 
 
-def run_guanlan(binary, pcap, outdir, timeout):
+# Suricata settings a test may set (in its suricata.yaml or with --set in
+# `args`) that have a guanlan equivalent: suricata key -> guanlan key.
+SET_EQUIVALENTS = {
+    "stream.midstream": "stream.midstream",
+}
+
+
+def _yaml_bool(v):
+    return "yes" if v in (True, "yes", "true", "on", 1) else "no"
+
+
+def guanlan_options(test_dir, cfg):
+    """`--set` options that honour the parts of a test's configuration guanlan
+    has an equivalent for: EVE ethernet and community-id output, and the
+    --set arguments listed in SET_EQUIVALENTS. Everything else is ignored."""
+    out = []
+    path = os.path.join(test_dir, "suricata.yaml")
+    if os.path.exists(path):
+        try:
+            with open(path) as f:
+                text = f.read()
+            # suricata.yaml fragments start with a %YAML 1.1 directive
+            sy = yaml.safe_load(text.split("---", 1)[1] if text.startswith("%YAML") else text) or {}
+        except (OSError, yaml.YAMLError, IndexError):
+            sy = {}
+        for output in (sy.get("outputs") or []) if isinstance(sy, dict) else []:
+            eve = output.get("eve-log") if isinstance(output, dict) else None
+            if not isinstance(eve, dict):
+                continue
+            if "ethernet" in eve:
+                out += ["--set", "output.eve.ethernet=" + _yaml_bool(eve["ethernet"])]
+            if "community-id" in eve:
+                out += ["--set", "output.eve.community-id=" + _yaml_bool(eve["community-id"])]
+            if isinstance(eve.get("community-id-seed"), int):
+                out += ["--set", "output.eve.community-id-seed=%d" % eve["community-id-seed"]]
+    args = cfg.get("args") or []
+    words = " ".join(a for a in args if isinstance(a, str)).split()
+    for i, w in enumerate(words[:-1]):
+        if w == "--set" and "=" in words[i + 1]:
+            key, value = words[i + 1].split("=", 1)
+            if key in SET_EQUIVALENTS:
+                out += ["--set", "%s=%s" % (SET_EQUIVALENTS[key], _yaml_bool(value.lower()))]
+    return out
+
+
+def run_guanlan(binary, pcap, outdir, timeout, extra=()):
     """Returns an error string, or None when guanlan exited 0."""
     os.makedirs(outdir, exist_ok=True)
-    cmd = [binary, "run", "-q", "-r", pcap, "-l", outdir]
+    cmd = [binary, "run", "-q", "-r", pcap, "-l", outdir] + list(extra)
     log_path = os.path.join(outdir, "guanlan.log")
     try:
         with open(log_path, "wb") as log:
@@ -499,7 +546,7 @@ def run_test(test_dir, opts):
     outdir = os.path.join(opts.outdir, name.replace(os.sep, "__"))
     if os.path.exists(outdir):
         shutil.rmtree(outdir)
-    err = run_guanlan(opts.bin, pcap, outdir, opts.timeout)
+    err = run_guanlan(opts.bin, pcap, outdir, opts.timeout, guanlan_options(test_dir, cfg))
     if err:
         return Result(name, "FAIL", err)
     records, err = load_eve(os.path.join(outdir, "eve.json"))
