@@ -227,6 +227,29 @@ class Requirements(unittest.TestCase):
         self.assertFalse(skipped([{"config": {"app-layer.*": "yes"}}]))
 
 
+class ConfigTranslation(unittest.TestCase):
+    """Settings a test asks Suricata for, mapped to guanlan --set options."""
+
+    def test_suricata_yaml_and_args(self):
+        tmp = tempfile.mkdtemp(prefix="sv-selftest-")
+        try:
+            with open(os.path.join(tmp, "suricata.yaml"), "w") as f:
+                f.write("%YAML 1.1\n---\noutputs:\n  - fast:\n      enabled: yes\n"
+                        "  - eve-log:\n      enabled: yes\n      ethernet: yes\n"
+                        "      community-id: true\n      community-id-seed: 7\n")
+            cfg = {"args": ["-k none --set stream.midstream=true", "--set app-layer.protocols.tls.ja4-fingerprints=yes"]}
+            self.assertEqual(sv.guanlan_options(tmp, cfg), [
+                "--set", "output.eve.ethernet=yes", "--set", "output.eve.community-id=yes",
+                "--set", "output.eve.community-id-seed=7", "--set", "stream.midstream=yes"])
+            # no suricata.yaml, nothing mappable: no options
+            os.unlink(os.path.join(tmp, "suricata.yaml"))
+            self.assertEqual(sv.guanlan_options(tmp, {"args": ["-k none"]}), [])
+            self.assertEqual(sv.guanlan_options(tmp, {"args": ["--set stream.midstream=false"]}),
+                             ["--set", "stream.midstream=no"])
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
