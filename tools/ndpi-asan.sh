@@ -9,6 +9,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-asan}
-cmake -S "$root" -B "$build" -DGUANLAN_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# -Werror is the normal build's job; here only sanitizer findings count
+cmake -S "$root" -B "$build" -DGUANLAN_SANITIZE=ON -DGUANLAN_WERROR=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j2 --target guanlan
 GUANLAN_BIN="$build/guanlan" exec bash "$root/tests/tools/test-ndpi-corpus.sh"
