@@ -562,6 +562,15 @@ def run_test(test_dir, opts):
                   messages)
 
 
+def run_test_safely(test_dir, opts):
+    """run_test, but a malformed test.yaml fails that one test, not the run."""
+    try:
+        return run_test(test_dir, opts)
+    except Exception as err:  # noqa: BLE001 - reported, never hidden
+        return Result(test_name(test_dir, opts.corpus), "FAIL",
+                      "runner error: %s: %s" % (type(err).__name__, err))
+
+
 # --------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------
@@ -655,7 +664,7 @@ def main(argv=None):
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
             # map keeps the corpus order in the printout while running in parallel
-            for res in pool.map(lambda t: run_test(t, opts), tests):
+            for res in pool.map(lambda t: run_test_safely(t, opts), tests):
                 print_result(res, opts.verbose)
                 results.append(res)
     finally:

@@ -342,6 +342,9 @@ class EndToEnd(unittest.TestCase):
         write(self.corpus + "/l-hang/input.pcap", "#sleep 30\n")
         write(self.corpus + "/m-badjson/test.yaml", "checks:\n  - filter:\n      count: 0\n      match: {event_type: dns}\n")
         write(self.corpus + "/m-badjson/input.pcap", '{"event_type": "dns"\n')
+        # malformed: match is a list, not a mapping -> that test fails, the run goes on
+        write(self.corpus + "/o-malformed/test.yaml", "checks:\n  - filter:\n      count: 1\n      match: [1, 2]\n")
+        write(self.corpus + "/o-malformed/input.pcap", eve)
         # mixed: one dns check (ours) and one stats check (not ours)
         write(self.corpus + "/n-mixed/test.yaml", """
             checks:
@@ -368,14 +371,14 @@ class EndToEnd(unittest.TestCase):
         lines = {l.split(":")[0] for l in out.splitlines() if not l.startswith(("sv:", " "))}
         expected = {"PASS a-pass", "FAIL b-fail", "PASS c-shared", "OUT  d-rules", "OUT  e-alert",
                     "OUT  f-stats", "OUT  g-file", "SKIP h-old", "SKIP i-allskip", "SKIP j-nopcap",
-                    "FAIL k-crash", "FAIL l-hang", "FAIL m-badjson", "OUT  n-mixed"}
+                    "FAIL k-crash", "FAIL l-hang", "FAIL m-badjson", "OUT  n-mixed", "FAIL o-malformed"}
         self.assertEqual(lines, expected, out)
         self.assertIn("FAIL b-fail: check #1: expected 3, got 2", out)
         self.assertIn("status 3: boom", out)
         self.assertIn("timed out", out)
         self.assertIn("invalid JSON", out)
-        # 2 passed of 6 applicable = 33.3 %; and the summary is the last line
-        self.assertEqual(out.strip().splitlines()[-1], "sv: 2 passed, 4 failed, 3 skipped (33.3% of applicable)")
+        # 2 passed of 7 applicable = 28.6 %; and the summary is the last line
+        self.assertEqual(out.strip().splitlines()[-1], "sv: 2 passed, 5 failed, 3 skipped (28.6% of applicable)")
 
     def test_min_pass_rate(self):
         rc, out = self.run_main("--only", "a-pass", "--only", "b-fail", "--min-pass-rate", "0.5")
@@ -387,6 +390,11 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(rc, 1, out)   # nothing applicable: a threshold cannot be met
         rc, out = self.run_main("--only", "h-old", "--min-pass-rate", "0")
         self.assertEqual(rc, 0, out)
+
+    def test_malformed_yaml_is_contained(self):
+        rc, out = self.run_main("--only", "o-malformed", "--only", "a-pass", "--partial")
+        self.assertIn("PASS a-pass", out)
+        self.assertIn("sv: 1 passed", out)
 
     def test_partial(self):
         rc, out = self.run_main("--only", "n-mixed")
