@@ -43,6 +43,14 @@ static inline void gl_dec_event(gl_packet *p, gl_decode_event ev)
         p->events[p->n_events++] = (uint16_t)ev;
 }
 
+static inline bool gl_dec_has_event(const gl_packet *p, gl_decode_event ev)
+{
+    for (uint8_t i = 0; i < p->n_events; i++)
+        if (p->events[i] == ev)
+            return true;
+    return false;
+}
+
 /* Cross one encapsulation whose inner frame is inner_len bytes; false (and
  * an event) when too deep. */
 static inline bool gl_tunnel_enter(gl_packet *p, uint32_t inner_len)

@@ -73,6 +73,10 @@ typedef enum gl_decode_event {
     GL_EV_UDP_HLEN_INVALID,       /* decoder.udp.hlen_invalid */
     GL_EV_ICMPV4_PKT_TOO_SMALL,   /* decoder.icmpv4.pkt_too_small */
     GL_EV_ICMPV6_PKT_TOO_SMALL,   /* decoder.icmpv6.pkt_too_small */
+    GL_EV_ICMPV4_UNKNOWN_TYPE,    /* decoder.icmpv4.unknown_type */
+    GL_EV_ICMPV4_UNKNOWN_CODE,    /* decoder.icmpv4.unknown_code */
+    GL_EV_ICMPV6_UNKNOWN_TYPE,    /* decoder.icmpv6.unknown_type */
+    GL_EV_ICMPV6_UNKNOWN_CODE,    /* decoder.icmpv6.unknown_code */
     GL_EV_GRE_PKT_TOO_SMALL,      /* decoder.gre.pkt_too_small */
     GL_EV_GRE_WRONG_VERSION,      /* decoder.gre.wrong_version */
     GL_EV_TUNNEL_TOO_DEEP,        /* decoder.too_many_layers */
