@@ -482,6 +482,10 @@ def guanlan_options(test_dir, cfg):
                 out += ["--set", "output.eve.community-id=" + _yaml_bool(eve["community-id"])]
             if isinstance(eve.get("community-id-seed"), int):
                 out += ["--set", "output.eve.community-id-seed=%d" % eve["community-id-seed"]]
+            for t in eve.get("types") or []:
+                tls = t.get("tls") if isinstance(t, dict) else None
+                if isinstance(tls, dict) and "session-resumption" in tls:
+                    out += ["--set", "output.eve.tls-session-resumption=" + _yaml_bool(tls["session-resumption"])]
     args = cfg.get("args") or []
     words = " ".join(a for a in args if isinstance(a, str)).split()
     for i, w in enumerate(words[:-1]):

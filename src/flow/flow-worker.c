@@ -102,6 +102,15 @@ static void begin_flow_event(gl_worker *w, const gl_flow *f, const char *type, g
         ether_json(&w->line, f, strcmp(type, "flow") == 0, rev);
 }
 
+/* Suricata logs resumed TLS sessions only when asked (tls
+ * session-resumption: yes); EVE consumers count on that, so the same
+ * default applies here. Detectors still see the session. */
+static bool suppressed_by_policy(const gl_worker *w, unsigned bit, const char *fields, size_t len)
+{
+    static const char resumed[] = "\"session_resumed\":true";
+    return bit == GL_EVT_TLS && !w->out->cfg.tls_resumed && memmem(fields, len, resumed, sizeof(resumed) - 1);
+}
+
 /* gl_app_ctx emit callback: a parser finished an event. */
 static void emit_app_event(void *user, const gl_app_ctx *ctx, const char *event_type,
                            gl_log_dir logdir, gl_dir dir, const char *fields, size_t len)
@@ -118,7 +127,8 @@ static void emit_app_event(void *user, const gl_app_ctx *ctx, const char *event_
     }
     gl_json_close_object(&w->line);
     unsigned bit = gl_event_type_bit(event_type);
-    write_record(w, bit ? bit : GL_EVT_ALL, &meta);
+    if (!suppressed_by_policy(w, bit, fields, len))
+        write_record(w, bit ? bit : GL_EVT_ALL, &meta);
     gl_detect_event(w->det, w->cur, event_type, ctx->facts, w->line.buf, w->line.len);
 }
 

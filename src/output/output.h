@@ -32,6 +32,7 @@ typedef struct gl_output_config {
     char *eve_filename;       /* relative to dir unless absolute; default eve.json */
     unsigned eve_types;       /* GL_EVT_* mask */
     bool ethernet;            /* add "ether" (MAC addresses) to events */
+    bool tls_resumed;         /* log tls records of resumed sessions (Suricata: session-resumption) */
     bool community_id;        /* add "community_id" (Community ID v1) to flow-related events */
     unsigned community_id_seed;
     bool sqlite_enabled;

@@ -68,6 +68,7 @@ static const opt options[] = {
     { "output.eve.enabled", OPT_BOOL, F(output.eve_enabled), 0, 1, "write EVE JSON" },
     { "output.eve.filename", OPT_STR, F(output.eve_filename), 0, 0, "EVE file, relative to the log directory" },
     { "output.eve.types", OPT_TYPES, F(output.eve_types), 0, 0, "event types written: list of flow, dns, tls, http, ssh, anomaly, stats (or all)" },
+    { "output.eve.tls-session-resumption", OPT_BOOL, F(output.tls_resumed), 0, 1, "also log tls records of resumed sessions (no certificate exchanged); off by default, as in Suricata" },
     { "output.eve.ethernet", OPT_BOOL, F(output.ethernet), 0, 1, "add MAC addresses (\"ether\") to events; flows list every MAC seen" },
     { "output.eve.community-id", OPT_BOOL, F(output.community_id), 0, 1, "add the Community ID v1 flow hash (\"community_id\") to flow-related events" },
     { "output.eve.community-id-seed", OPT_UINT, F(output.community_id_seed), 0, 65535, "seed of the Community ID hash" },

@@ -61,7 +61,8 @@ worker() {
     pcap=$1
     name=$(basename "$pcap")
     mkdir -p "$WORK/eve/$name"
-    if ! timeout 120 "$BIN" run -q -r "$pcap" -l "$WORK/eve/$name" \
+    # resumed sessions too: tshark fingerprints every hello
+    if ! timeout 120 "$BIN" run -q -r "$pcap" -l "$WORK/eve/$name" --set output.eve.tls-session-resumption=yes \
             > "$WORK/eve/$name/stdout" 2> "$WORK/eve/$name/stderr"; then
         echo "sensor failed (rc=$?) on $name" > "$WORK/eve/$name/FAILED"
     fi
