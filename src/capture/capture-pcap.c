@@ -70,7 +70,7 @@ static bool map_window(mapped *m, uint64_t off)
     m->maplen = (size_t)(m->size - m->base < want ? m->size - m->base : want);
     if (m->maplen == 0)
         return true;
-    void *p = mmap(NULL, m->maplen, PROT_READ, MAP_PRIVATE | MAP_POPULATE, m->fd, (off_t)m->base);
+    void *p = mmap(NULL, m->maplen, PROT_READ, MAP_PRIVATE, m->fd, (off_t)m->base);
     if (p == MAP_FAILED) {
         snprintf(m->err, sizeof(m->err), "mmap: %s", strerror(errno));
         return false;
