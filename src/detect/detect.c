@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern const gl_detector gl_detector_encrypted;
+
 const gl_detector *const gl_detectors[] = {
+    &gl_detector_encrypted,
     NULL,
 };
 

@@ -16,8 +16,10 @@
  */
 #include "app-layer.h"
 #include "tls-cert.h"
+#include "tls-facts.h"
 #include "tls-fingerprint.h"
 #include "tls-hello.h"
+#include "tls-rdfp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,36 @@ typedef struct tls_state {
     bool gave_up;
     bool roles_known;    /* first hello seen: we know who is the client */
     bool reversed;       /* flow "client" is the TLS server (midstream pickup) */
+    /* facts for detectors (tls-facts.h) and the restricted-domain fingerprint */
+    uint16_t rec_version[2]; /* record-layer version of each direction's first record */
+    gl_tls_tl_entry timeline[GL_TLS_TIMELINE_MAX];
+    uint8_t n_timeline;
+    bool timeline_truncated;
+    uint32_t anomalies;
+    int key_bits;            /* leaf public key size, -1 unknown */
+    char key_alg[8];
+    char *rdfp_client;       /* rd1 string of the ClientHello (malloc'd) */
+    char *rdfp_server;       /* rd1s string of the ServerHello, without the key part */
 } tls_state;
+
+/* Every parser anomaly also counts for the facts handed to detectors. */
+static void tls_anomaly(gl_app_ctx *ctx, tls_state *st, const char *name)
+{
+    st->anomalies++;
+    gl_app_anomaly(ctx, name);
+}
+
+static void timeline_add(gl_app_ctx *ctx, tls_state *st, uint8_t type, gl_dir role)
+{
+    if (st->n_timeline >= GL_TLS_TIMELINE_MAX) {
+        st->timeline_truncated = true;
+        return;
+    }
+    gl_tls_tl_entry *e = &st->timeline[st->n_timeline++];
+    e->type = type;
+    e->dir = (uint8_t)role;
+    e->ts_usec = gl_app_flow(ctx)->ts_usec;
+}
 
 /* The TLS role of the side that sent data in flow direction dir. */
 static gl_dir role_of(const tls_state *st, gl_dir dir)
@@ -126,7 +157,10 @@ static gl_probe_result probe(const uint8_t *data, uint32_t len, gl_dir dir)
 
 static void *state_new(void)
 {
-    return calloc(1, sizeof(tls_state));
+    tls_state *st = calloc(1, sizeof(tls_state));
+    if (st)
+        st->key_bits = -1;
+    return st;
 }
 
 static void state_free(void *state)
@@ -138,6 +172,8 @@ static void state_free(void *state)
         free(st->d[i].hs);
     free(st->ch);
     free(st->sh);
+    free(st->rdfp_client);
+    free(st->rdfp_server);
     tls_cert_info_free(&st->cert);
     free(st);
 }
@@ -161,9 +197,10 @@ static void json_u8_array(gl_json *j, const char *key, const uint8_t *v, uint32_
     gl_json_close_array(j);
 }
 
-static void json_fingerprint(gl_json *j, const char *key, char *str)
+/* Logs {"hash","string"} and leaves the hash in md5 ("" when none). */
+static void json_fingerprint(gl_json *j, const char *key, char *str, char md5[TLS_MD5_HEX_LEN])
 {
-    char md5[TLS_MD5_HEX_LEN];
+    md5[0] = 0;
     if (!str)
         return;
     if (tls_md5_hex(str, md5)) {
@@ -265,7 +302,9 @@ static void log_handshakes(gl_json *j, const tls_state *st)
 }
 
 /* guanlan-only details for later consumers (encrypted-traffic analytics). */
-static void log_guanlan(gl_json *j, const tls_state *st)
+static void log_rdfp(gl_json *j, const tls_state *st, char rdc[TLS_RDFP_HASH_LEN], char rds[TLS_RDFP_HASH_LEN]);
+
+static void log_guanlan(gl_json *j, const tls_state *st, char rdc[TLS_RDFP_HASH_LEN], char rds[TLS_RDFP_HASH_LEN])
 {
     const tls_client_hello *ch = st->ch;
     const tls_server_hello *sh = st->sh;
@@ -322,12 +361,63 @@ static void log_guanlan(gl_json *j, const tls_state *st)
             gl_json_close_array(j);
         }
     }
+    log_rdfp(j, st, rdc, rds);
     gl_json_close_object(j);
+}
+
+/* The restricted-domain fingerprints (tls-rdfp.h): hashes into the caller's
+ * buffers, {"hash","string"} objects into tls.guanlan.rdfp / rdfp_server. */
+static void log_rdfp(gl_json *j, const tls_state *st, char rdc[TLS_RDFP_HASH_LEN], char rds[TLS_RDFP_HASH_LEN])
+{
+    rdc[0] = rds[0] = 0;
+    if (st->rdfp_client) {
+        tls_rdfp_hash(st->rdfp_client, rdc);
+        gl_json_open_object(j, "rdfp");
+        gl_json_str(j, "hash", rdc);
+        gl_json_str(j, "string", st->rdfp_client);
+        gl_json_close_object(j);
+    }
+    if (st->rdfp_server) {
+        char full[TLS_RDFP_STR_MAX + 32];
+        if (st->key_bits > 0)
+            snprintf(full, sizeof(full), "%s|k=%s%d", st->rdfp_server, st->key_alg, st->key_bits);
+        else
+            snprintf(full, sizeof(full), "%s", st->rdfp_server);
+        tls_rdfp_hash(full, rds);
+        gl_json_open_object(j, "rdfp_server");
+        gl_json_str(j, "hash", rds);
+        gl_json_str(j, "string", full);
+        gl_json_close_object(j);
+    }
+}
+
+static void fill_facts(gl_tls_facts *fx, const tls_state *st)
+{
+    memset(fx, 0, sizeof(*fx));
+    fx->ch = st->ch;
+    fx->sh = st->sh && !st->sh->is_hrr ? st->sh : NULL;
+    fx->cert = st->cert_seen && !st->cert_invalid ? &st->cert : NULL;
+    fx->cert_seen = st->cert_seen;
+    fx->chain_len = st->chain_len;
+    fx->cert_key_bits = st->key_bits;
+    memcpy(fx->cert_key_alg, st->key_alg, sizeof(fx->cert_key_alg));
+    fx->version = session_version(st);
+    for (int d = 0; d < 2; d++)
+        fx->record_version[role_of(st, (gl_dir)d)] = st->rec_version[d];
+    fx->hello_retry = st->hrr_seen;
+    fx->resumed = resumption_kind(st) != NULL;
+    fx->sslv2 = st->sslv2_session || (st->ch && st->ch->sslv2);
+    fx->anomalies = st->anomalies;
+    memcpy(fx->timeline, st->timeline, sizeof(fx->timeline));
+    fx->n_timeline = st->n_timeline;
+    fx->timeline_truncated = st->timeline_truncated;
 }
 
 static void log_session(gl_app_ctx *ctx, tls_state *st, gl_dir dir)
 {
     char vb[32];
+    char ja3[TLS_MD5_HEX_LEN] = "", ja3s[TLS_MD5_HEX_LEN] = "", ja4[TLS_JA4_LEN] = "";
+    char rdc[TLS_RDFP_HASH_LEN], rds[TLS_RDFP_HASH_LEN];
     if (st->logged || (!st->ch && !st->sh))
         return;
     st->logged = true;
@@ -340,20 +430,27 @@ static void log_session(gl_app_ctx *ctx, tls_state *st, gl_dir dir)
     if (resumption_kind(st))
         gl_json_bool(j, "session_resumed", true);
     if (st->ch && !st->ch->sslv2) {
-        char ja4[TLS_JA4_LEN];
-        json_fingerprint(j, "ja3", tls_ja3_string(st->ch));
+        json_fingerprint(j, "ja3", tls_ja3_string(st->ch), ja3);
         tls_ja4(st->ch, ja4);
         gl_json_str(j, "ja4", ja4);
     }
     if (st->sh)
-        json_fingerprint(j, "ja3s", tls_ja3s_string(st->sh));
+        json_fingerprint(j, "ja3s", tls_ja3s_string(st->sh), ja3s);
     if (st->ch && st->ch->n_alpns)
         log_alpns(j, "client_alpns", st->ch->alpns, st->ch->n_alpns);
     if (st->sh && st->sh->has_alpn)
         log_alpns(j, "server_alpns", &st->sh->alpn, 1);
     log_handshakes(j, st);
-    log_guanlan(j, st);
+    log_guanlan(j, st, rdc, rds);
     gl_json_close_object(j);
+    gl_tls_facts fx;
+    fill_facts(&fx, st);
+    fx.ja3 = ja3[0] ? ja3 : NULL;
+    fx.ja3s = ja3s[0] ? ja3s : NULL;
+    fx.ja4 = ja4[0] ? ja4 : NULL;
+    fx.rdfp = rdc[0] ? rdc : NULL;
+    fx.rdfp_server = rds[0] ? rds : NULL;
+    gl_app_event_facts(ctx, &fx);
     gl_app_event_commit(ctx);
 }
 
@@ -367,9 +464,12 @@ static void on_client_hello(gl_app_ctx *ctx, tls_state *st, const uint8_t *p, ui
     if (!st->ch)
         return;
     if (tls_parse_client_hello(p, len, st->ch) != 0)
-        gl_app_anomaly(ctx, "INVALID_HANDSHAKE_MESSAGE");
+        tls_anomaly(ctx, st, "INVALID_HANDSHAKE_MESSAGE");
     if (st->ch->multiple_sni)
-        gl_app_anomaly(ctx, "MULTIPLE_SNI_EXTENSIONS");
+        tls_anomaly(ctx, st, "MULTIPLE_SNI_EXTENSIONS");
+    char rd[TLS_RDFP_STR_MAX];
+    if (tls_rdfp_client(p, len, st->rec_version[st->reversed ? 1 : 0], rd, sizeof(rd)))
+        st->rdfp_client = strdup(rd);
 }
 
 static void on_server_hello(gl_app_ctx *ctx, tls_state *st, const uint8_t *p, uint32_t len)
@@ -380,7 +480,14 @@ static void on_server_hello(gl_app_ctx *ctx, tls_state *st, const uint8_t *p, ui
     if (!sh)
         return;
     if (tls_parse_server_hello(p, len, sh) != 0)
-        gl_app_anomaly(ctx, "INVALID_HANDSHAKE_MESSAGE");
+        tls_anomaly(ctx, st, "INVALID_HANDSHAKE_MESSAGE");
+    if (!sh->is_hrr) {
+        char rd[TLS_RDFP_STR_MAX];
+        free(st->rdfp_server);
+        st->rdfp_server = NULL;
+        if (tls_rdfp_server(p, len, st->rec_version[st->reversed ? 0 : 1], NULL, 0, rd, sizeof(rd)))
+            st->rdfp_server = strdup(rd);
+    }
     if (st->sh && st->sh->is_hrr) {
         st->hrr_seen = true;
         free(st->sh);
@@ -402,7 +509,7 @@ static void on_certificate(gl_app_ctx *ctx, tls_state *st, const uint8_t *p, uin
         return;
     st->cert_seen = true;
     if (len < 3 || gl_be24(p) != len - 3) {
-        gl_app_anomaly(ctx, "CERTIFICATE_INVALID_LENGTH");
+        tls_anomaly(ctx, st, "CERTIFICATE_INVALID_LENGTH");
         st->cert_invalid = true;
         return;
     }
@@ -411,11 +518,13 @@ static void on_certificate(gl_app_ctx *ctx, tls_state *st, const uint8_t *p, uin
         uint32_t clen = gl_be24(p + off);
         off += 3;
         if (clen > len - off) {
-            gl_app_anomaly(ctx, "CERTIFICATE_INVALID_LENGTH");
+            tls_anomaly(ctx, st, "CERTIFICATE_INVALID_LENGTH");
             break;
         }
+        if (st->chain_len == 0)
+            st->key_bits = tls_cert_key_bits(p + off, clen, st->key_alg, sizeof(st->key_alg));
         if (st->chain_len == 0 && !tls_cert_parse(p + off, clen, &st->cert)) {
-            gl_app_anomaly(ctx, "INVALID_CERTIFICATE");
+            tls_anomaly(ctx, st, "INVALID_CERTIFICATE");
             st->cert_invalid = true;
         }
         if (st->chain_len < TLS_MAX_CHAIN)
@@ -434,6 +543,7 @@ static void on_handshake_message(gl_app_ctx *ctx, tls_state *st, gl_dir dir, uin
         st->reversed = (type == TLS_HS_CLIENT_HELLO) != (dir == GL_DIR_TOSERVER);
     }
     dir = role_of(st, dir);
+    timeline_add(ctx, st, type, dir);
     if (dir == GL_DIR_TOSERVER) {
         if (type == TLS_HS_CLIENT_HELLO)
             on_client_hello(ctx, st, body, len);
@@ -466,7 +576,7 @@ static bool drain_handshake_buffer(gl_app_ctx *ctx, tls_state *st, gl_dir dir)
         if (mlen > TLS_HS_BUF_CAP - TLS_HS_HDR) {
             /* too big to buffer: note it, then skip exactly this message so
              * the following ones (ServerHelloDone) are still seen */
-            gl_app_anomaly(ctx, "HANDSHAKE_INVALID_LENGTH");
+            tls_anomaly(ctx, st, "HANDSHAKE_INVALID_LENGTH");
             if (m[0] == TLS_HS_CERTIFICATE && role_of(st, dir) == GL_DIR_TOCLIENT && !st->cert_seen) {
                 st->cert_seen = true;
                 st->cert_invalid = true;
@@ -527,7 +637,7 @@ static void on_handshake_bytes(gl_app_ctx *ctx, tls_state *st, gl_dir dir, const
         uint32_t room = TLS_HS_BUF_CAP - d->hs_len;
         uint32_t k = GL_MIN(room, n);
         if (k == 0 || !hs_append(d, p, k)) {
-            gl_app_anomaly(ctx, "HANDSHAKE_INVALID_LENGTH");
+            tls_anomaly(ctx, st, "HANDSHAKE_INVALID_LENGTH");
             d->dead = true;
             return;
         }
@@ -548,7 +658,7 @@ static void on_sslv2_hello_complete(gl_app_ctx *ctx, tls_state *st)
         return;
     st->ch = calloc(1, sizeof(*st->ch));
     if (st->ch && tls_parse_sslv2_client_hello(d->hs, d->hs_len, st->ch) != 0)
-        gl_app_anomaly(ctx, "INVALID_SSLV2_HEADER");
+        tls_anomaly(ctx, st, "INVALID_SSLV2_HEADER");
     d->hs_len = 0;
 }
 
@@ -561,12 +671,13 @@ static bool is_tls13_dummy_ccs(const tls_state *st)
     return st->sh && (st->sh->is_hrr || st->sh->selected_version == 0x0304);
 }
 
-static void mark_encrypted(gl_app_ctx *ctx, tls_state *st, gl_dir dir)
+static void mark_encrypted(gl_app_ctx *ctx, tls_state *st, gl_dir dir, int rec_type)
 {
     tls_dir *d = &st->d[dir];
     if (d->encrypted)
         return;
     d->encrypted = true;
+    timeline_add(ctx, st, rec_type == REC_CCS ? GL_TLS_TL_CCS : GL_TLS_TL_APPDATA, role_of(st, dir));
     if (role_of(st, dir) != GL_DIR_TOCLIENT)
         return;
     /* server keys in use before any Certificate/ServerHelloDone: an
@@ -604,27 +715,29 @@ static bool start_record(gl_app_ctx *ctx, tls_state *st, gl_dir dir)
             d->encrypted = true;
             return true;
         }
-        gl_app_anomaly(ctx, "INVALID_SSLV2_HEADER");
+        tls_anomaly(ctx, st, "INVALID_SSLV2_HEADER");
         return false;
     }
     uint16_t rlen = gl_be16(h + 3);
+    if (d->records == 0)
+        st->rec_version[dir] = gl_be16(h + 1);
     if (h[0] < REC_CCS || h[0] > REC_HEARTBEAT) {
-        gl_app_anomaly(ctx, "INVALID_RECORD_TYPE");
+        tls_anomaly(ctx, st, "INVALID_RECORD_TYPE");
         return false;
     }
     if (h[1] != 3) {
-        gl_app_anomaly(ctx, "INVALID_RECORD_VERSION");
+        tls_anomaly(ctx, st, "INVALID_RECORD_VERSION");
         return false;
     }
     if (rlen > TLS_REC_MAX) {
-        gl_app_anomaly(ctx, "INVALID_RECORD_LENGTH");
+        tls_anomaly(ctx, st, "INVALID_RECORD_LENGTH");
         return false;
     }
     d->rec_type = h[0];
     d->body_left = rlen;
     d->records++;
     if (h[0] == REC_APPDATA || (h[0] == REC_CCS && !is_tls13_dummy_ccs(st)))
-        mark_encrypted(ctx, st, dir);
+        mark_encrypted(ctx, st, dir, h[0]);
     return true;
 }
 
