@@ -10,7 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-min_rate=${SV_MIN_PASS_RATE:-0}
+min_rate=${SV_MIN_PASS_RATE:-0.80}
 
 if ! python3 -c 'import yaml' 2>/dev/null; then
     echo "SKIP: python3-yaml (PyYAML) is not installed"
