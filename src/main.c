@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "detect/enc-cmd.h"
 #include "incident/incident.h"
 #include "output/store.h"
 #include "sensor/cmd-run.h"
@@ -24,6 +25,11 @@ static void usage(FILE *out)
             "  query    search the events stored in guanlan.db (by type, host, time range)\n"
             "  incident grade FACTS.json   grade an incident under the CAC Grading Guide:\n"
             "           level, reporting route and deadlines (see docs/incident-grading.md)\n"
+            "  train    build the encrypted-traffic models from labelled captures (P/R/F1 report)\n"
+            "  feedback FLOW_ID --label benign|malicious   analyst verdict; models learn online\n"
+            "  model    list | rollback VERSION   versions of the online-learned models\n"
+            "  explain  FLOW_ID [--format json|svg]   fishbone explanation of an encrypted-threat alert\n"
+            "  fingerprint cluster   group TLS sessions into families (fingerprint + behaviour)\n"
             "  version  print the version\n"
             "\n"
             "'guanlan COMMAND --help' documents each command and all its options.\n",
@@ -51,6 +57,16 @@ int main(int argc, char **argv)
         return gl_cmd_incident(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)
         return gl_cmd_query(argc - 1, argv + 1);
+    if (strcmp(cmd, "train") == 0)
+        return gl_cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "feedback") == 0)
+        return gl_cmd_feedback(argc - 1, argv + 1);
+    if (strcmp(cmd, "model") == 0)
+        return gl_cmd_model(argc - 1, argv + 1);
+    if (strcmp(cmd, "explain") == 0)
+        return gl_cmd_explain(argc - 1, argv + 1);
+    if (strcmp(cmd, "fingerprint") == 0)
+        return gl_cmd_fingerprint(argc - 1, argv + 1);
     fprintf(stderr, "guanlan: unknown command '%s' (see guanlan --help)\n", cmd);
     return 2;
 }

@@ -33,10 +33,9 @@ struct enc_journal {
 
 void enc_journal_inputs(const enc_journal_rec *r, double nn, double s[ENC_SM_N])
 {
-    double p = nn > 0 ? nn : 0;
     s[ENC_SM_HANDSHAKE] = r->hs;
     s[ENC_SM_CERT] = r->cert;
-    s[ENC_SM_SEQ] = 1.0 - (1.0 - p) * (1.0 - enc_clamp01(r->heur));
+    s[ENC_SM_SEQ] = nn >= 0 ? enc_clamp01(nn) : enc_clamp01(r->heur); /* as enc_session_eval */
     s[ENC_SM_BACKGROUND] = r->bg;
 }
 

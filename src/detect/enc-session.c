@@ -53,7 +53,11 @@ double enc_session_eval(const gl_seq *s, double nn, uint64_t bytes_up, uint64_t 
     double heur = enc_result_noisy_or(out);
     if (nn >= 0.5)
         enc_result_add(out, "sequence_model", ENC_STAGE_APPDATA, nn);
-    double p = nn > 0 ? nn : 0;
-    out->score = enc_clamp01(1.0 - (1.0 - p) * (1.0 - heur));
+    /* with a network loaded its probability is the sub-model's score: it
+     * sees the same packets and learned what the heuristics only guess
+     * (benign uploads and push keep-alives look like exfiltration and
+     * heartbeats to them); the heuristics remain as explanation and as
+     * the score when no network is available */
+    out->score = nn >= 0 ? enc_clamp01(nn) : heur;
     return heur;
 }

@@ -26,7 +26,8 @@ bool enc_name_matches(const char *pattern, const char *name);
 /* Sub-model 3's companion heuristics over the session as a whole: upload
  * ratio, in-session heartbeat periodicity, long low-volume channels.
  * nn: the sequence network's probability, or < 0 when no network is loaded.
- * Findings go to out; returns the heuristic score alone (noisy-OR). */
+ * Findings go to out; out->score is nn when a network is loaded, else the
+ * heuristics' noisy-OR; returns the heuristic score alone. */
 double enc_session_eval(const gl_seq *s, double nn, uint64_t bytes_up, uint64_t bytes_down,
                         uint64_t duration_us, enc_result *out);
 
