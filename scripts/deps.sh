@@ -9,7 +9,7 @@
 # command to run is printed and the script fails.
 set -eu
 mode=${1:-build}
-build_pkgs="build-essential cmake pkg-config libpcap-dev libssl-dev libsqlite3-dev libyaml-dev libjansson-dev"
+build_pkgs="build-essential cmake pkg-config libpcap-dev libssl-dev libsqlite3-dev libyaml-dev libjansson-dev libmicrohttpd-dev"
 test_pkgs="clang libclang-rt-dev python3 python3-yaml tshark libndpi-bin sqlite3 iproute2"
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$build_pkgs $test_pkgs"
