@@ -391,7 +391,7 @@ static const Client CLIENTS[] = {
     {"java-like", 0, TLS1_2_VERSION, TLS1_2_VERSION,
      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
      "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:AES256-GCM-SHA384:AES128-SHA",
-     NULL, "P-256:P-384:P-521", NULL, NULL, 1, 1, 0, 1, 0, 0, 0, EXT_NONE},
+     NULL, "P-256:P-384:P-521", NULL, NULL, 1, 0, 1, 0, 0, 0, 0, EXT_NONE},
     /* tool-like: invented defaults of imaginary offensive tools — old versions,
      * odd cipher order, few extensions, no GREASE, no SNI or an IP literal */
     {"tool-legacy", 1, TLS1_VERSION, TLS1_VERSION, "ECDHE-RSA-AES256-SHA:AES256-SHA:ECDHE-ECDSA-AES256-SHA:AES128-SHA:DES-CBC3-SHA",
