@@ -276,7 +276,7 @@ static double forward(const double *w, const gl_seq *s, sm_work *wk)
  * hold zeros, which removes the border tests from the loops. Same maths as
  * forward(); only rounding differs (float vs double accumulation). */
 typedef float v4sf __attribute__((vector_size(16)));
-#if SM_C2 != 16
+#if SM_C2 != 16 || SM_C1 != 16
 #error "forward_fast assumes 16 conv2 channels"
 #endif
 
@@ -297,18 +297,22 @@ static double forward_fast(const float *w, const gl_seq *s)
         x[t + 1][1] = s->p[t].dir ? 1.0f : -1.0f;
         x[t + 1][2] = log1pf((float)s->p[t].gap_us) * inv_gap;
     }
+    v4sf w1[SM_K1 * SM_IN][4], b1[4];
+    memcpy(w1, w + OFF_W1, sizeof(w1));
+    memcpy(b1, w + OFF_B1, sizeof(b1));
     for (int t = 0; t < n; t++) {
-        float acc[SM_C1];
-        memcpy(acc, w + OFF_B1, sizeof(acc));
-        for (int k = 0; k < SM_K1; k++)
-            for (int i = 0; i < SM_IN; i++) {
-                float v = x[t + k][i];
-                const float *wr = w + OFF_W1 + (k * SM_IN + i) * SM_C1;
-                for (int o = 0; o < SM_C1; o++)
-                    acc[o] += v * wr[o];
-            }
+        v4sf a[4] = {b1[0], b1[1], b1[2], b1[3]};
+        const float *xrow = x[t]; /* rows t, t+1, t+2 are contiguous */
+        for (int ki = 0; ki < SM_K1 * SM_IN; ki++) {
+            float v = xrow[ki];
+            a[0] += v * w1[ki][0];
+            a[1] += v * w1[ki][1];
+            a[2] += v * w1[ki][2];
+            a[3] += v * w1[ki][3];
+        }
+        memcpy(h1[t + 1], a, sizeof(a));
         for (int o = 0; o < SM_C1; o++)
-            h1[t + 1][o] = acc[o] > 0 ? acc[o] : 0;
+            h1[t + 1][o] = h1[t + 1][o] > 0 ? h1[t + 1][o] : 0;
     }
     for (int o = 0; o < SM_C2; o++)
         mx[o] = sum[o] = 0; /* ReLU outputs are >= 0, so 0 is a safe max seed */
