@@ -56,10 +56,10 @@ static int parse_flow_id(const char *s, uint64_t *out)
 
 static double session_score(const enc_models *m, const enc_journal_rec *r)
 {
-    double s[ENC_SM_N];
+    enc_inputs in;
     double nn = m->seq ? gl_seqmodel_predict(m->seq, &r->seq) : -1;
-    enc_journal_inputs(r, nn, s);
-    return enc_fusion_prob(&m->fusion, s, NULL) * 100;
+    enc_journal_inputs(r, nn, &in);
+    return enc_fusion_prob(&m->fusion, &in, NULL) * 100;
 }
 
 static void online_update(enc_models *m, const enc_feedback *fb, size_t n)
@@ -77,10 +77,10 @@ static void online_update(enc_models *m, const enc_feedback *fb, size_t n)
     }
     for (int pass = 0; pass < FUSION_PASSES; pass++)
         for (size_t i = 0; i < n; i++) {
-            double s[ENC_SM_N];
+            enc_inputs in;
             double nn = m->seq ? gl_seqmodel_predict(m->seq, &fb[i].rec.seq) : -1;
-            enc_journal_inputs(&fb[i].rec, nn, s);
-            enc_fusion_sgd(&m->fusion, s, fb[i].label, FUSION_LR, 1e-4);
+            enc_journal_inputs(&fb[i].rec, nn, &in);
+            enc_fusion_sgd(&m->fusion, &in, fb[i].label, FUSION_LR, 1e-3);
         }
     m->fusion.n_feedback++;
 }

@@ -16,7 +16,9 @@
 #include "enc-models.h"
 #include "../sensor/cmd-run.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,32 +200,54 @@ static void train_network(gl_seqmodel *m, sample *s, size_t n, unsigned epochs, 
     free(idx);
 }
 
-/* Full-batch gradient descent of the fusion's log-loss over split B. */
+/* Full-batch gradient descent of the fusion's log-loss over split B, at
+ * the level of findings: every finding's weight starts at its prior and
+ * L2 pulls it back there, so findings the training traffic never shows
+ * (weak ciphers, SSLv3, intel hits) keep a sensible weight. */
+#define PRIOR_L2 0.001
 static void train_fusion(enc_fusion *f, const sample *s, const double *nn, size_t n)
 {
     enc_fusion_default(f);
+    enc_fusion_init_features(f);
     size_t nb = 0;
     for (size_t i = 0; i < n; i++)
         nb += s[i].split == 2;
     if (nb == 0)
         return;
-    for (int it = 0; it < 3000; it++) {
-        double gb = 0, gw[ENC_SM_N] = { 0 };
-        for (size_t i = 0; i < n; i++) {
-            if (s[i].split != 2)
-                continue;
-            double x[ENC_SM_N];
-            enc_journal_inputs(&s[i].rec, nn[i], x);
-            double g = enc_fusion_prob(f, x, NULL) - s[i].label;
-            gb += g;
-            for (int k = 0; k < ENC_SM_N; k++)
-                gw[k] += g * x[k];
-        }
-        f->bias -= 1.0 * gb / (double)nb;
-        for (int k = 0; k < ENC_SM_N; k++)
-            f->w[k] -= 1.0 * (gw[k] / (double)nb + 1e-3 * f->w[k]);
+    enc_inputs *in = malloc(nb * sizeof(*in));
+    int *lab = malloc(nb * sizeof(int));
+    if (!in || !lab) {
+        free(in);
+        free(lab);
+        return;
     }
-    f->n_train = nb;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i].split == 2) {
+            enc_journal_inputs(&s[i].rec, nn[i], &in[m]);
+            lab[m++] = s[i].label;
+        }
+    for (int it = 0; it < 2000; it++) {
+        double gb = 0, gnn = 0, gw[ENC_NFEAT] = { 0 };
+        for (size_t i = 0; i < m; i++) {
+            double g = enc_fusion_prob(f, &in[i], NULL) - lab[i];
+            gb += g;
+            gnn += g * (in[i].nn > 0 ? in[i].nn : 0);
+            for (int k = 0; k < in[i].n; k++)
+                gw[in[i].id[k]] += g * in[i].conf[k];
+        }
+        double lr = 2.0;
+        f->bias -= lr * gb / (double)m;
+        f->w_nn -= lr * (gnn / (double)m + PRIOR_L2 * (f->w_nn - ENC_PRIOR_WEIGHT));
+        for (int k = 0; k < enc_feature_count(); k++) {
+            if (enc_feature_fixed(k))
+                continue;
+            f->wf[k] -= lr * (gw[k] / (double)m + PRIOR_L2 * (f->wf[k] - ENC_PRIOR_WEIGHT));
+        }
+    }
+    f->n_train = m;
+    free(in);
+    free(lab);
 }
 
 typedef struct metrics {
@@ -253,9 +277,9 @@ static void evaluate_single(const sample *s, const double *nn, size_t n)
             for (size_t i = 0; i < n; i++) {
                 if (s[i].split != 0)
                     continue;
-                double x[ENC_SM_N];
-                enc_journal_inputs(&s[i].rec, nn[i], x);
-                bool alert = x[k] >= t;
+                enc_inputs x;
+                enc_journal_inputs(&s[i].rec, nn[i], &x);
+                bool alert = x.s[k] >= t;
                 if (s[i].label)
                     alert ? m.tp++ : m.fn++;
                 else
@@ -288,9 +312,9 @@ static void evaluate(const sample *s, const double *nn, size_t n, const enc_fusi
     for (size_t i = 0; i < n; i++) {
         if (s[i].split != 0)
             continue;
-        double x[ENC_SM_N];
-        enc_journal_inputs(&s[i].rec, nn[i], x);
-        bool alert = lround(enc_fusion_prob(f, x, NULL) * 100) >= (long)threshold;
+        enc_inputs x;
+        enc_journal_inputs(&s[i].rec, nn[i], &x);
+        bool alert = lround(enc_fusion_prob(f, &x, NULL) * 100) >= (long)threshold;
         if (s[i].label)
             alert ? all.tp++ : all.fn++;
         else
@@ -402,6 +426,10 @@ int gl_cmd_train(int argc, char **argv)
         perror("mkdtemp");
         return 1;
     }
+    if (mkdir(work, 0700) != 0 && errno != EEXIST) {
+        perror(work);
+        return 1;
+    }
     fprintf(stderr, "guanlan train: running the sensor over %d capture(s) in %s\n", np, work);
     if (run_sensor(work, pcaps, np) != 0) {
         fprintf(stderr, "guanlan train: the sensor run failed\n");
@@ -432,8 +460,11 @@ int gl_cmd_train(int argc, char **argv)
         nn[i] = gl_seqmodel_predict(m, &t.s[i].rec.seq);
     enc_fusion f;
     train_fusion(&f, t.s, nn, t.n);
-    printf("fusion: bias %.3f  handshake %.3f  cert %.3f  sequence %.3f  background %.3f\n", f.bias,
-           f.w[ENC_SM_HANDSHAKE], f.w[ENC_SM_CERT], f.w[ENC_SM_SEQ], f.w[ENC_SM_BACKGROUND]);
+    printf("fusion: bias %.3f  sequence network %.3f; findings:", f.bias, f.w_nn);
+    for (int k = 0; k < enc_feature_count(); k++)
+        if (fabs(f.wf[k] - ENC_PRIOR_WEIGHT) > 0.05 && !enc_feature_fixed(k))
+            printf(" %s %.2f", enc_feature_name(k), f.wf[k]);
+    printf("\n");
     evaluate(t.s, nn, t.n, &f, threshold);
     evaluate_single(t.s, nn, t.n);
     char err[512];

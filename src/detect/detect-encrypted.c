@@ -279,7 +279,6 @@ static void write_alert(gl_detect_ctx *ctx, const gl_detect_flow *f, const enc_w
     for (int i = 0; i < ENC_SM_N; i++) {
         gl_json_open_object(j, enc_submodel_name(i));
         gl_json_double(j, "score", round(res[i]->score * 1000) / 1000);
-        gl_json_double(j, "weight", round(w->sh->models.fusion.w[i] * 1000) / 1000);
         gl_json_double(j, "contribution", round(contrib[i] * 1000) / 1000);
         gl_json_close_object(j);
     }
@@ -302,7 +301,7 @@ static void write_alert(gl_detect_ctx *ctx, const gl_detect_flow *f, const enc_w
     gl_detect_alert_commit(ctx);
 }
 
-static void journal_session(enc_shared *sh, const gl_detect_flow *f, const enc_flow *ef, const enc_result *sess,
+static void journal_session(enc_shared *sh, const gl_detect_flow *f, const enc_flow *ef, const enc_inputs *in,
                             double heur, double nn, const enc_result *bg, unsigned score)
 {
     if (!sh->journal)
@@ -324,7 +323,9 @@ static void journal_session(enc_shared *sh, const gl_detect_flow *f, const enc_f
     r.bytes_up = f->bytes[0];
     r.bytes_down = f->bytes[1];
     r.seq = ef->seq;
-    (void)sess;
+    r.nf = in->n;
+    memcpy(r.fid, in->id, sizeof(r.fid));
+    memcpy(r.fconf, in->conf, sizeof(r.fconf));
     enc_journal_write(sh->journal, &r);
 }
 
@@ -351,11 +352,15 @@ static void on_flow_end(gl_detect_ctx *ctx, void *ws, const gl_detect_flow *f, v
                      .cert_sha1 = ef->sha1[0] ? ef->sha1 : NULL };
     char intel_desc[256];
     enc_bg_observe(sh->bg, sh->intel, &o, &bg, intel_desc, sizeof(intel_desc));
-    double s[ENC_SM_N] = { ef->hs.score, ef->cert.score, sess.score, bg.score };
+    enc_inputs in = { .s = { ef->hs.score, ef->cert.score, sess.score, bg.score }, .nn = nn };
+    enc_inputs_add(&in, &ef->hs);
+    enc_inputs_add(&in, &ef->cert);
+    enc_inputs_add(&in, &sess);
+    enc_inputs_add(&in, &bg);
     double contrib[ENC_SM_N];
-    double p = enc_fusion_prob(&sh->models.fusion, s, contrib);
+    double p = enc_fusion_prob(&sh->models.fusion, &in, contrib);
     unsigned score = (unsigned)lround(p * 100.0);
-    journal_session(sh, f, ef, &sess, heur, nn, &bg, score);
+    journal_session(sh, f, ef, &in, heur, nn, &bg, score);
     if (score >= w->threshold) {
         const enc_result *res[ENC_SM_N] = { &ef->hs, &ef->cert, &sess, &bg };
         write_alert(ctx, f, w, score, res, contrib, intel_desc);

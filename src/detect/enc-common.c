@@ -47,6 +47,80 @@ const char *enc_submodel_name(int sm)
     return sm >= 0 && sm < ENC_SM_N ? names[sm] : "?";
 }
 
+typedef struct feat {
+    const char *name;
+    int sm;
+} feat;
+
+static const feat features[] = {
+    { "nonstandard_port", ENC_SM_HANDSHAKE }, { "offers_ssl", ENC_SM_HANDSHAKE },
+    { "offers_only_old_tls", ENC_SM_HANDSHAKE }, { "few_ciphers", ENC_SM_HANDSHAKE },
+    { "mostly_weak_ciphers", ENC_SM_HANDSHAKE }, { "few_extensions", ENC_SM_HANDSHAKE },
+    { "no_alpn", ENC_SM_HANDSHAKE }, { "compression_offered", ENC_SM_HANDSHAKE },
+    { "heartbeat_ext", ENC_SM_HANDSHAKE }, { "oversized_hello", ENC_SM_HANDSHAKE },
+    { "no_sni", ENC_SM_HANDSHAKE }, { "sni_ip_literal", ENC_SM_HANDSHAKE },
+    { "sni_random_label", ENC_SM_HANDSHAKE }, { "sni_punycode", ENC_SM_HANDSHAKE },
+    { "ssl_negotiated", ENC_SM_HANDSHAKE }, { "obsolete_tls_negotiated", ENC_SM_HANDSHAKE },
+    { "version_downgrade", ENC_SM_HANDSHAKE }, { "weak_cipher_chosen", ENC_SM_HANDSHAKE },
+    { "compression_chosen", ENC_SM_HANDSHAKE }, { "cipher_not_offered", ENC_SM_HANDSHAKE },
+    { "no_server_hello", ENC_SM_HANDSHAKE }, { "parser_anomaly", ENC_SM_HANDSHAKE },
+    { "odd_record_version", ENC_SM_HANDSHAKE }, { "handshake_out_of_order", ENC_SM_HANDSHAKE },
+    { "repeated_client_hello", ENC_SM_HANDSHAKE }, { "extra_round_trips", ENC_SM_HANDSHAKE },
+    { "slow_server_hello", ENC_SM_HANDSHAKE },
+    { "undecodable_cert", ENC_SM_CERT }, { "self_signed", ENC_SM_CERT }, { "issuer_is_subject", ENC_SM_CERT },
+    { "incomplete_chain", ENC_SM_CERT }, { "placeholder_subject", ENC_SM_CERT }, { "tiny_serial", ENC_SM_CERT },
+    { "bad_validity", ENC_SM_CERT }, { "short_lived_cert", ENC_SM_CERT }, { "long_validity", ENC_SM_CERT },
+    { "expired_cert", ENC_SM_CERT }, { "cert_not_yet_valid", ENC_SM_CERT }, { "no_san", ENC_SM_CERT },
+    { "random_subject_cn", ENC_SM_CERT }, { "sni_cert_mismatch", ENC_SM_CERT }, { "weak_key", ENC_SM_CERT },
+    { "unusual_key_size", ENC_SM_CERT },
+    { "upload_heavy", ENC_SM_SEQ }, { "heartbeat", ENC_SM_SEQ }, { "long_low_volume", ENC_SM_SEQ },
+    { "beacon", ENC_SM_BACKGROUND }, { "rare_fingerprint", ENC_SM_BACKGROUND },
+    { "new_destination", ENC_SM_BACKGROUND }, { "fan_out", ENC_SM_BACKGROUND },
+    { "intel_ja3", ENC_SM_BACKGROUND }, { "intel_ja3s", ENC_SM_BACKGROUND }, { "intel_ja4", ENC_SM_BACKGROUND },
+    { "intel_rdfp", ENC_SM_BACKGROUND }, { "intel_cert_sha1", ENC_SM_BACKGROUND },
+    { "intel_domain", ENC_SM_BACKGROUND }, { "intel_ip", ENC_SM_BACKGROUND },
+};
+
+int enc_feature_count(void)
+{
+    return (int)(sizeof(features) / sizeof(features[0]));
+}
+
+int enc_feature_id(const char *name)
+{
+    for (int i = 0; i < enc_feature_count(); i++)
+        if (strcmp(features[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *enc_feature_name(int id)
+{
+    return id >= 0 && id < enc_feature_count() ? features[id].name : "?";
+}
+
+int enc_feature_submodel(int id)
+{
+    return id >= 0 && id < enc_feature_count() ? features[id].sm : 0;
+}
+
+bool enc_feature_fixed(int id)
+{
+    return strncmp(enc_feature_name(id), "intel_", 6) == 0;
+}
+
+void enc_inputs_add(enc_inputs *in, const enc_result *r)
+{
+    for (int i = 0; i < r->n && in->n < ENC_MAX_INPUTS; i++) {
+        int id = enc_feature_id(r->f[i].name);
+        if (id < 0)
+            continue;
+        in->id[in->n] = (uint8_t)id;
+        in->conf[in->n] = r->f[i].conf;
+        in->n++;
+    }
+}
+
 const char *enc_stage_name(int stage)
 {
     static const char *const names[] = { "tcp", "handshake", "appdata" };

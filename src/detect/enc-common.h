@@ -39,6 +39,28 @@ void enc_result_add(enc_result *r, const char *name, enc_stage stage, double con
 double enc_result_noisy_or(enc_result *r);
 
 const char *enc_submodel_name(int sm);
+
+/* Every finding name any sub-model can report, with its sub-model: the
+ * feature space of the fusion combiner. Ids are positions in this table and
+ * never leave the process (files use the names). */
+#define ENC_NFEAT 64
+int enc_feature_count(void);
+int enc_feature_id(const char *name);       /* -1 unknown */
+const char *enc_feature_name(int id);
+int enc_feature_submodel(int id);
+bool enc_feature_fixed(int id);             /* intel matches: weight not learned */
+
+/* What the fusion sees of one session. */
+#define ENC_MAX_INPUTS (4 * ENC_MAX_FINDINGS)
+typedef struct enc_inputs {
+    double s[ENC_SM_N]; /* sub-model scores */
+    double nn;          /* sequence network probability, -1 when none */
+    int n;
+    uint8_t id[ENC_MAX_INPUTS];
+    float conf[ENC_MAX_INPUTS];
+} enc_inputs;
+/* Append r's findings (sequence_model excluded: that is nn). */
+void enc_inputs_add(enc_inputs *in, const enc_result *r);
 const char *enc_stage_name(int stage);
 
 /* Shannon entropy in bits per character of s[0..n). */

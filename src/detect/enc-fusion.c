@@ -29,9 +29,11 @@
 #include <unistd.h>
 
 #define FUSION_MAGIC "guanlan-encrypted-fusion 1"
-#define FUSION_MAX_FILE 4096
+#define FUSION_MAX_FILE 8192
 #define WEIGHT_LIMIT 50.0
 #define CHECK_SEED 0x67756e6c616e3031ull
+
+static size_t fusion_head(const enc_fusion *f, char *buf, size_t len);
 
 void enc_fusion_default(enc_fusion *f)
 {
@@ -46,37 +48,82 @@ void enc_fusion_default(enc_fusion *f)
     f->n_feedback = 0;
 }
 
-double enc_fusion_prob(const enc_fusion *f, const double s[ENC_SM_N], double contrib[ENC_SM_N])
+static double prior_of(int id)
 {
+    return enc_feature_fixed(id) ? ENC_INTEL_WEIGHT : ENC_PRIOR_WEIGHT;
+}
+
+void enc_fusion_init_features(enc_fusion *f)
+{
+    f->has_features = true;
+    f->bias = -4.0;
+    f->w_nn = ENC_PRIOR_WEIGHT;
+    for (int i = 0; i < ENC_NFEAT; i++)
+        f->wf[i] = i < enc_feature_count() ? prior_of(i) : 0;
+}
+
+static double clampw(double w)
+{
+    return w > WEIGHT_LIMIT ? WEIGHT_LIMIT : w < -WEIGHT_LIMIT ? -WEIGHT_LIMIT : w;
+}
+
+double enc_fusion_prob(const enc_fusion *f, const enc_inputs *in, double contrib[ENC_SM_N])
+{
+    double c[ENC_SM_N] = { 0 };
+    if (f->has_features) {
+        c[ENC_SM_SEQ] += f->w_nn * (in->nn > 0 ? in->nn : 0);
+        for (int k = 0; k < in->n; k++)
+            c[enc_feature_submodel(in->id[k])] += f->wf[in->id[k]] * in->conf[k];
+    } else {
+        for (int i = 0; i < ENC_SM_N; i++)
+            c[i] = f->w[i] * enc_clamp01(in->s[i]);
+    }
     double z = f->bias;
     for (int i = 0; i < ENC_SM_N; i++) {
-        double c = f->w[i] * enc_clamp01(s[i]);
         if (contrib)
-            contrib[i] = c;
-        z += c;
+            contrib[i] = c[i];
+        z += c[i];
     }
     return 1.0 / (1.0 + exp(-z));
 }
 
-void enc_fusion_sgd(enc_fusion *f, const double s[ENC_SM_N], int label, double lr, double l2)
+void enc_fusion_sgd(enc_fusion *f, const enc_inputs *in, int label, double lr, double l2)
 {
-    double p = enc_fusion_prob(f, s, NULL);
+    double p = enc_fusion_prob(f, in, NULL);
     double g = p - (label ? 1.0 : 0.0);
-    f->bias -= lr * g;
-    for (int i = 0; i < ENC_SM_N; i++) {
-        f->w[i] -= lr * (g * enc_clamp01(s[i]) + l2 * f->w[i]);
-        if (f->w[i] > WEIGHT_LIMIT)
-            f->w[i] = WEIGHT_LIMIT;
-        if (f->w[i] < -WEIGHT_LIMIT)
-            f->w[i] = -WEIGHT_LIMIT;
+    f->bias = clampw(f->bias - lr * g);
+    if (f->has_features) {
+        f->w_nn = clampw(f->w_nn - lr * (g * (in->nn > 0 ? in->nn : 0) + l2 * (f->w_nn - ENC_PRIOR_WEIGHT)));
+        for (int k = 0; k < in->n; k++) {
+            int id = in->id[k];
+            if (!enc_feature_fixed(id))
+                f->wf[id] = clampw(f->wf[id] - lr * (g * in->conf[k] + l2 * (f->wf[id] - prior_of(id))));
+        }
+        return;
     }
-    if (f->bias > WEIGHT_LIMIT)
-        f->bias = WEIGHT_LIMIT;
-    if (f->bias < -WEIGHT_LIMIT)
-        f->bias = -WEIGHT_LIMIT;
+    for (int i = 0; i < ENC_SM_N; i++)
+        f->w[i] = clampw(f->w[i] - lr * (g * enc_clamp01(in->s[i]) + l2 * f->w[i]));
 }
 
 static size_t fusion_body(const enc_fusion *f, char *buf, size_t len)
+{
+    size_t base = fusion_head(f, buf, len);
+    if (!base || !f->has_features)
+        return base;
+    int k = snprintf(buf + base, len - base, "w.nn %.17g\nfeatures %d\n", f->w_nn, enc_feature_count());
+    if (k < 0 || (size_t)k >= len - base)
+        return 0;
+    base += (size_t)k;
+    for (int i = 0; i < enc_feature_count(); i++) {
+        k = snprintf(buf + base, len - base, "f.%s %.17g\n", enc_feature_name(i), f->wf[i]);
+        if (k < 0 || (size_t)k >= len - base)
+            return 0;
+        base += (size_t)k;
+    }
+    return base;
+}
+
+static size_t fusion_head(const enc_fusion *f, char *buf, size_t len)
 {
     int n = snprintf(buf, len,
                      FUSION_MAGIC "\nbias %.17g\nw.handshake %.17g\nw.cert %.17g\nw.sequence %.17g\n"
@@ -148,10 +195,53 @@ int enc_fusion_parse(const char *buf, size_t len, enc_fusion *out, char *err, si
             return -1;
         }
     }
+    enc_fusion_default(out);
+    out->has_features = false;
     size_t body = off;
+    if (!next_line(buf, len, &off, line, sizeof(line))) {
+        snprintf(err, errlen, "fusion model truncated before the check line");
+        return -1;
+    }
+    if (strncmp(line, "w.nn ", 5) == 0) {
+        double wn, nfeat;
+        enc_fusion_init_features(out);
+        if (!read_num(line, "w.nn", &wn) || fabs(wn) > WEIGHT_LIMIT) {
+            snprintf(err, errlen, "fusion model: bad w.nn line");
+            return -1;
+        }
+        out->w_nn = wn;
+        if (!next_line(buf, len, &off, line, sizeof(line)) || !read_num(line, "features", &nfeat) || nfeat < 0 ||
+            nfeat > ENC_NFEAT || nfeat != floor(nfeat)) {
+            snprintf(err, errlen, "fusion model: expected 'features N' (N <= %d)", ENC_NFEAT);
+            return -1;
+        }
+        for (int i = 0; i < (int)nfeat; i++) {
+            char name[64];
+            double wv;
+            if (!next_line(buf, len, &off, line, sizeof(line))) {
+                snprintf(err, errlen, "fusion model truncated in the feature list");
+                return -1;
+            }
+            name[0] = 0;
+            sscanf(line, "f.%63[a-z0-9_]", name);
+            char key[80];
+            snprintf(key, sizeof(key), "f.%s", name);
+            int id = enc_feature_id(name);
+            if (strncmp(line, "f.", 2) != 0 || id < 0 || !read_num(line, key, &wv) || fabs(wv) > WEIGHT_LIMIT) {
+                snprintf(err, errlen, "fusion model: bad or unknown feature line %d", i + 1);
+                return -1;
+            }
+            out->wf[id] = wv;
+        }
+        body = off;
+        if (!next_line(buf, len, &off, line, sizeof(line))) {
+            snprintf(err, errlen, "fusion model truncated before the check line");
+            return -1;
+        }
+    }
     unsigned long long check = 0;
     char tail;
-    if (!next_line(buf, len, &off, line, sizeof(line)) || sscanf(line, "check %16llx%c", &check, &tail) != 1 ||
+    if (sscanf(line, "check %16llx%c", &check, &tail) != 1 ||
         strlen(line) != 22) {
         snprintf(err, errlen, "fusion model: missing or malformed check line (truncated?)");
         return -1;
@@ -203,7 +293,7 @@ int enc_fusion_load(const char *path, enc_fusion *f, char *err, size_t errlen)
 
 int enc_fusion_save(const enc_fusion *f, const char *path, char *err, size_t errlen)
 {
-    char body[1024], tmp[4096];
+    char body[FUSION_MAX_FILE], tmp[4096];
     size_t n = fusion_body(f, body, sizeof(body));
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     FILE *fp = fopen(tmp, "wb");

@@ -31,12 +31,17 @@ struct enc_journal {
     size_t size;
 };
 
-void enc_journal_inputs(const enc_journal_rec *r, double nn, double s[ENC_SM_N])
+void enc_journal_inputs(const enc_journal_rec *r, double nn, enc_inputs *in)
 {
-    s[ENC_SM_HANDSHAKE] = r->hs;
-    s[ENC_SM_CERT] = r->cert;
-    s[ENC_SM_SEQ] = nn >= 0 ? enc_clamp01(nn) : enc_clamp01(r->heur); /* as enc_session_eval */
-    s[ENC_SM_BACKGROUND] = r->bg;
+    memset(in, 0, sizeof(*in));
+    in->s[ENC_SM_HANDSHAKE] = r->hs;
+    in->s[ENC_SM_CERT] = r->cert;
+    in->s[ENC_SM_SEQ] = nn >= 0 ? enc_clamp01(nn) : enc_clamp01(r->heur); /* as enc_session_eval */
+    in->s[ENC_SM_BACKGROUND] = r->bg;
+    in->nn = nn;
+    in->n = r->nf;
+    memcpy(in->id, r->fid, sizeof(in->id));
+    memcpy(in->conf, r->fconf, sizeof(in->conf));
 }
 
 enc_journal *enc_journal_open(const char *state_dir, char *err, size_t errlen)
@@ -78,7 +83,51 @@ size_t enc_journal_format(const enc_journal_rec *r, char *buf, size_t buflen)
             return 0;
         off += (size_t)k;
     }
+    for (int i = 0; i <= r->nf && i < ENC_MAX_INPUTS + 1; i++) {
+        int k;
+        if (r->nf == 0)
+            k = snprintf(buf + off, buflen - off, " -");
+        else if (i == r->nf)
+            break;
+        else
+            k = snprintf(buf + off, buflen - off, "%s%s:%.3f", i ? "," : " ", enc_feature_name(r->fid[i]),
+                         (double)r->fconf[i]);
+        if (k < 0 || (size_t)k >= buflen - off)
+            return 0;
+        off += (size_t)k;
+        if (r->nf == 0)
+            break;
+    }
     return off < buflen ? off : 0;
+}
+
+/* " name:conf,name:conf" or " -" after the sequence. */
+static int parse_findings(const char *p, enc_journal_rec *r)
+{
+    if (*p != ' ')
+        return -1;
+    p++;
+    if (strncmp(p, "-", 1) == 0)
+        return (p[1] == 0 || p[1] == '\n') ? 0 : -1;
+    while (*p && *p != '\n') {
+        char name[64];
+        double c;
+        int k = 0;
+        if (r->nf >= ENC_MAX_INPUTS || sscanf(p, "%63[a-z0-9_]:%lf%n", name, &c, &k) != 2 || !(c >= 0 && c <= 1))
+            return -1;
+        int id = enc_feature_id(name);
+        if (id < 0)
+            return -1;
+        r->fid[r->nf] = (uint8_t)id;
+        r->fconf[r->nf] = (float)c;
+        r->nf++;
+        p += k;
+        if (*p == ',')
+            p++;
+        else if (*p && *p != '\n')
+            return -1;
+    }
+    return 0;
 }
 
 void enc_journal_write(enc_journal *j, const enc_journal_rec *r)
@@ -138,8 +187,11 @@ int enc_journal_parse(const char *line, enc_journal_rec *r)
     r->bytes_up = up;
     r->bytes_down = down;
     const char *p = line + pos;
-    if (n == 0)
-        return strncmp(p, "-", 1) == 0 ? 0 : -1;
+    if (n == 0) {
+        if (*p != '-')
+            return -1;
+        return parse_findings(p + 1, r);
+    }
     for (unsigned i = 0; i < n; i++) {
         unsigned len, dir;
         unsigned long gap;
@@ -157,7 +209,7 @@ int enc_journal_parse(const char *line, enc_journal_rec *r)
         }
     }
     r->seq.n = (uint8_t)n;
-    return (*p == 0 || *p == '\n') ? 0 : -1;
+    return parse_findings(p, r);
 }
 
 static int each_file(const char *path, int (*cb)(const enc_journal_rec *, void *), void *ctx)

@@ -22,18 +22,29 @@
 
 /* ---------- fusion ---------- */
 
+#define ENC_PRIOR_WEIGHT 4.0 /* prior weight of a finding (x = its confidence) */
+#define ENC_INTEL_WEIGHT 8.0 /* intel matches: fixed, never learned from generated data */
+
 typedef struct enc_fusion {
     double bias;
-    double w[ENC_SM_N];
-    uint64_t n_train;    /* samples the batch training saw */
-    uint64_t n_feedback; /* analyst verdicts applied online since */
+    double w[ENC_SM_N];      /* score-level weights: used when has_features is false */
+    bool has_features;       /* finding-level stacking (trained models) */
+    double w_nn;             /* weight of the sequence network's probability */
+    double wf[ENC_NFEAT];    /* weight per finding (enc_feature_id) */
+    uint64_t n_train;        /* samples the batch training saw */
+    uint64_t n_feedback;     /* analyst verdicts applied online since */
 } enc_fusion;
 
 void enc_fusion_default(enc_fusion *f);
-/* P(malicious) = sigmoid(bias + sum w_i s_i); contrib[i] = w_i s_i (may be NULL). */
-double enc_fusion_prob(const enc_fusion *f, const double s[ENC_SM_N], double contrib[ENC_SM_N]);
-/* One stochastic gradient step of the log-loss with L2 (not on the bias). */
-void enc_fusion_sgd(enc_fusion *f, const double s[ENC_SM_N], int label, double lr, double l2);
+/* Switch to finding-level weights, every finding at its prior. */
+void enc_fusion_init_features(enc_fusion *f);
+/* P(malicious) = sigmoid(z). Score level: z = bias + sum w_i s_i. Finding
+ * level: z = bias + w_nn nn + sum wf[f] conf_f. contrib[i] (may be NULL):
+ * the part of z due to sub-model i. */
+double enc_fusion_prob(const enc_fusion *f, const enc_inputs *in, double contrib[ENC_SM_N]);
+/* One stochastic gradient step of the log-loss; L2 pulls every weight
+ * towards its prior (so findings absent from training keep their prior). */
+void enc_fusion_sgd(enc_fusion *f, const enc_inputs *in, int label, double lr, double l2);
 int enc_fusion_parse(const char *buf, size_t len, enc_fusion *f, char *err, size_t errlen);
 int enc_fusion_load(const char *path, enc_fusion *f, char *err, size_t errlen);
 int enc_fusion_save(const enc_fusion *f, const char *path, char *err, size_t errlen);
@@ -73,10 +84,13 @@ typedef struct enc_journal_rec {
     double score;              /* fused 0..100 */
     uint64_t bytes_up, bytes_down;
     gl_seq seq;
+    int nf;                    /* findings (sequence_model excluded) */
+    uint8_t fid[ENC_MAX_INPUTS];
+    float fconf[ENC_MAX_INPUTS];
 } enc_journal_rec;
 
 /* The fusion inputs of a record, with the network's probability nn. */
-void enc_journal_inputs(const enc_journal_rec *r, double nn, double s[ENC_SM_N]);
+void enc_journal_inputs(const enc_journal_rec *r, double nn, enc_inputs *in);
 
 typedef struct enc_journal enc_journal;
 enc_journal *enc_journal_open(const char *state_dir, char *err, size_t errlen);
