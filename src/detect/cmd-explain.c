@@ -151,7 +151,7 @@ static void print_json(FILE *out, const fishbone *fb)
     json_object_set_new(root, "spine", spine);
     json_t *enc = json_object_get(json_object_get(fb->alert, "guanlan"), "encrypted");
     json_object_set(root, "submodels", json_object_get(enc, "submodels"));
-    json_dumpf(root, out, JSON_INDENT(2));
+    json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(4));
     fputc('\n', out);
     json_decref(root);
 }
