@@ -140,7 +140,7 @@ static void dns_response(Gen *g, Buf *b, uint16_t id, const char *name, const ch
             dns_rr_head(b, (uint16_t)zone_off, DQ_MX, ttl);
             size_t rd = dns_rdlen_begin(b);
             buf_be16(b, (uint16_t)(10 * (i + 1)));
-            char mx[8];
+            char mx[16];
             snprintf(mx, sizeof(mx), "mx%u", i + 1);
             buf_u8(b, (uint8_t)strlen(mx));
             buf_str(b, mx);
