@@ -552,7 +552,7 @@ static bool handle_alert(corr *c, int64_t event_id, int64_t ts, const char *json
     }
     char matched_copy[160] = "";
     if (matched)
-        snprintf(matched_copy, sizeof(matched_copy), "%s", matched);
+        snprintf(matched_copy, sizeof(matched_copy), "%.*s", (int)sizeof(matched_copy) - 1, matched);
     merge_keys(o, keys, m);
     return attach_alert(c, o, event_id, ts, json, len, &a, matched ? matched_copy : NULL);
 }
