@@ -113,7 +113,7 @@ bool gl_corr_rules_parse(gl_corr_rules *r, const char *text, size_t len, char *e
         yaml_node_t *k = yaml_document_get_node(&d, pr->key), *v = yaml_document_get_node(&d, pr->value);
         const char *key = k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "";
         const char *val = v && v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : NULL;
-        long n;
+        long n = 0;
         if (strcmp(key, "window_minutes") == 0) {
             ok = parse_int(val, 1, 7 * 24 * 60, &n) ||
                  rules_fail(err, errlen, "window_minutes", "must be a whole number 1..10080");
