@@ -8,9 +8,9 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
-sessions=6000
+sessions=15000
 seed=1
-epochs=60
+epochs=80
 while [ $# -gt 0 ]; do
     case "$1" in
         --build) build=$2; shift ;;
