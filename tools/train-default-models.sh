@@ -25,6 +25,8 @@ done
 for b in guanlan gl-tlsgen; do
     [ -x "$build/$b" ] || { echo "missing $build/$b: build first (cmake --build $build)" >&2; exit 2; }
 done
+# byte-identical model files: the sequence model records its save time
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 work=$(mktemp -d /tmp/guanlan-models-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$build/gl-tlsgen" -q -o "$work/train.pcap" --labels "$work/train.csv" --seed "$seed" --sessions "$sessions"
