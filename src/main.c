@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "console/console.h"
 #include "detect/enc-cmd.h"
 #include "incident/incident.h"
 #include "output/store.h"
@@ -30,6 +31,7 @@ static void usage(FILE *out)
             "  model    list | rollback VERSION   versions of the online-learned models\n"
             "  explain  FLOW_ID [--format json|svg]   fishbone explanation of an encrypted-threat alert\n"
             "  fingerprint cluster   group TLS sessions into families (fingerprint + behaviour)\n"
+            "  console  serve the analyst console (HTTPS JSON API, roles, audit); console verify-audit\n"
             "  version  print the version\n"
             "\n"
             "'guanlan COMMAND --help' documents each command and all its options.\n",
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
         return gl_cmd_explain(argc - 1, argv + 1);
     if (strcmp(cmd, "fingerprint") == 0)
         return gl_cmd_fingerprint(argc - 1, argv + 1);
+    if (strcmp(cmd, "console") == 0)
+        return gl_cmd_console(argc - 1, argv + 1);
     fprintf(stderr, "guanlan: unknown command '%s' (see guanlan --help)\n", cmd);
     return 2;
 }
