@@ -123,7 +123,8 @@ static enc_shared *shared_acquire(const gl_detect_config *cfg, char *err, size_t
     enc_models_load(cfg->model_dir, cfg->state_dir, &sh->models, warn, sizeof(warn));
     if (warn[0])
         fprintf(stderr, "guanlan: encrypted detection: model files: %s\n", warn);
-    if (warn[0] || sh->models.version == 0)
+    /* silent when the first choice loaded; otherwise say what runs instead */
+    if (warn[0])
         fprintf(stderr, "guanlan: encrypted detection: using %s\n", sh->models.source);
     sh->intel = load_intel(cfg);
     if (cfg->state_dir && cfg->state_dir[0]) {
