@@ -156,28 +156,40 @@ static void print_json(FILE *out, const fishbone *fb)
     json_decref(root);
 }
 
-/* One rib: a slanted bone from the spine, label at its outer end. */
+/* One rib: a slanted bone from the spine to its label; thickness and
+ * colour grow with the confidence. */
 static void svg_rib(FILE *out, double x, double y_spine, int up, const rib *r)
 {
-    double len = 70 + 60 * r->conf;
-    double y2 = up ? y_spine - len : y_spine + len;
-    double x2 = x - len * 0.45;
+    double y2 = up ? y_spine - 120 : y_spine + 120;
+    double x2 = x - 50;
     int shade = (int)(200 - 160 * r->conf);
     fprintf(out,
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"rgb(220,%d,%d)\" "
             "stroke-width=\"%.1f\"/>\n",
-            x, y_spine, x2, y2, shade, shade, 1.5 + 3 * r->conf);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", x2, up ? y2 - 16 : y2 + 12);
+            x, y_spine, x2, y2, shade, shade, 1.5 + 4 * r->conf);
+    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", x2,
+            up ? y2 - 18 : y2 + 14);
     enc_xml_escape(out, r->name);
     fprintf(out, "</text>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555\" text-anchor=\"middle\">",
-            x2, up ? y2 - 4 : y2 + 24);
+            x2, up ? y2 - 6 : y2 + 26);
     enc_xml_escape(out, r->submodel);
     fprintf(out, " %.2f</text>\n", r->conf);
 }
 
+#define SLOT 130.0 /* horizontal room per rib pair (one up, one down) */
+
 static void print_svg(FILE *out, const fishbone *fb)
 {
-    const double W = 1000, H = 460, Y = 230, X0 = 30, SEG = 260;
+    const double Y = 240, X0 = 30, H = 480;
+    double seg[3], total = 0;
+    int cnt[3] = { 0, 0, 0 };
+    for (int k = 0; k < fb->n; k++)
+        cnt[fb->ribs[k].stage]++;
+    for (int s = 0; s < 3; s++) {
+        seg[s] = 150 + SLOT * ((cnt[s] + 1) / 2);
+        total += seg[s];
+    }
+    double W = X0 + total + 230;
     fprintf(out,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
@@ -196,41 +208,42 @@ static void print_svg(FILE *out, const fishbone *fb)
         enc_xml_escape(out, fb->sni);
     }
     fprintf(out, "</text>\n");
-    /* spine */
+    double end = X0 + total;
     fprintf(out, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#222\" stroke-width=\"4\"/>\n", X0,
-            Y, X0 + 3 * SEG, Y);
-    fprintf(out, "<polygon points=\"%.0f,%.0f %.0f,%.0f %.0f,%.0f\" fill=\"#222\"/>\n", X0 + 3 * SEG, Y - 10,
-            X0 + 3 * SEG + 18, Y, X0 + 3 * SEG, Y + 10);
+            Y, end, Y);
+    fprintf(out, "<polygon points=\"%.0f,%.0f %.0f,%.0f %.0f,%.0f\" fill=\"#222\"/>\n", end, Y - 10, end + 18, Y,
+            end, Y + 10);
+    double x = X0;
     for (int s = 0; s < 3; s++) {
-        double x = X0 + s * SEG;
         fprintf(out,
-                "<rect x=\"%.0f\" y=\"%.0f\" width=\"120\" height=\"22\" rx=\"4\" fill=\"#e8eef8\" stroke=\"#446\"/>\n"
+                "<rect x=\"%.0f\" y=\"%.0f\" width=\"124\" height=\"22\" rx=\"4\" fill=\"#e8eef8\" stroke=\"#446\"/>\n"
                 "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
-                x + 4, Y - 11, x + 64, Y + 4, stage_labels[s]);
-        int n = 0;
-        for (int k = 0; k < fb->n; k++)
-            n += fb->ribs[k].stage == s;
+                x + 4, Y - 11, x + 66, Y + 4, stage_labels[s]);
+        if (cnt[s] == 0)
+            fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" fill=\"#888\">no finding</text>\n", x + 8,
+                    Y + 26);
         int i = 0;
         for (int k = 0; k < fb->n; k++) {
             if (fb->ribs[k].stage != s)
                 continue;
-            double step = n > 0 ? (SEG - 150) / (double)((n + 1) / 2) : 0;
-            double rx = x + 150 + step * (i / 2) + (i % 2) * step / 2;
+            /* pairs share a slot: the upper rib and the lower one */
+            double rx = x + 150 + SLOT * (i / 2) + 60;
             svg_rib(out, rx, Y, i % 2 == 0, &fb->ribs[k]);
             i++;
         }
+        x += seg[s];
     }
-    double hx = X0 + 3 * SEG + 24;
+    double hx = end + 28;
     int red = fb->score >= fb->threshold;
     fprintf(out,
-            "<rect x=\"%.0f\" y=\"%.0f\" width=\"160\" height=\"60\" rx=\"8\" fill=\"%s\" stroke=\"#600\"/>\n"
+            "<rect x=\"%.0f\" y=\"%.0f\" width=\"170\" height=\"60\" rx=\"8\" fill=\"%s\" stroke=\"#600\"/>\n"
             "<text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" text-anchor=\"middle\">threat score</text>\n"
             "<text x=\"%.0f\" y=\"%.0f\" font-size=\"20\" font-weight=\"bold\" text-anchor=\"middle\">%lld / 100</text>\n",
-            hx, Y - 30, red ? "#f6d0d0" : "#eee", hx + 80, Y - 10, hx + 80, Y + 18, fb->score);
+            hx, Y - 30, red ? "#f6d0d0" : "#eee", hx + 85, Y - 10, hx + 85, Y + 18, fb->score);
     fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" fill=\"#333\">threshold %lld, model version %lld, "
                  "dominant sub-model: ", X0, H - 14, fb->threshold, fb->version);
     enc_xml_escape(out, fb->dominant);
-    fprintf(out, "; rib length and colour = confidence</text>\n</svg>\n");
+    fprintf(out, "; bone thickness and colour = confidence</text>\n</svg>\n");
 }
 
 int gl_cmd_explain(int argc, char **argv)
