@@ -54,20 +54,22 @@ static const char *const FOLD_SQL[] = {
     " WHERE typeof(fp) = 'text' AND length(fp) BETWEEN 1 AND 128 GROUP BY 1, 2, 3"
     " ON CONFLICT(hour, kind, fp) DO UPDATE SET n = n + excluded.n",
 
+    /* a malformed alert row is still listed (its columns), with no JSON fields;
+     * CASE evaluates lazily, so json_extract never sees invalid JSON */
     "INSERT OR IGNORE INTO console_alerts(event_id, ts_usec, flow_id, src_ip, src_port, dest_ip, dest_port,"
     " proto, app_proto, signature, signature_id, category, severity, score)"
     " SELECT id, ts_usec, flow_id, src_ip, src_port, dest_ip, dest_port, proto, app_proto,"
-    "  CASE WHEN typeof(json_extract(json, '$.alert.signature')) = 'text'"
-    "       THEN substr(json_extract(json, '$.alert.signature'), 1, 512) END,"
-    "  CASE WHEN typeof(json_extract(json, '$.alert.signature_id')) = 'integer'"
-    "       THEN json_extract(json, '$.alert.signature_id') END,"
-    "  CASE WHEN typeof(json_extract(json, '$.alert.category')) = 'text'"
-    "       THEN substr(json_extract(json, '$.alert.category'), 1, 256) END,"
-    "  CASE WHEN typeof(json_extract(json, '$.alert.severity')) = 'integer'"
-    "       THEN json_extract(json, '$.alert.severity') END,"
-    "  CASE WHEN typeof(json_extract(json, '$.guanlan.encrypted.score')) IN ('integer', 'real')"
-    "       THEN CAST(json_extract(json, '$.guanlan.encrypted.score') AS INTEGER) END"
-    " FROM events WHERE id > ?1 AND id <= ?2 AND event_type = 'alert' AND json_valid(json)",
+    "  CASE WHEN ok THEN CASE WHEN typeof(json_extract(json, '$.alert.signature')) = 'text'"
+    "       THEN substr(json_extract(json, '$.alert.signature'), 1, 512) END END,"
+    "  CASE WHEN ok THEN CASE WHEN typeof(json_extract(json, '$.alert.signature_id')) = 'integer'"
+    "       THEN json_extract(json, '$.alert.signature_id') END END,"
+    "  CASE WHEN ok THEN CASE WHEN typeof(json_extract(json, '$.alert.category')) = 'text'"
+    "       THEN substr(json_extract(json, '$.alert.category'), 1, 256) END END,"
+    "  CASE WHEN ok THEN CASE WHEN typeof(json_extract(json, '$.alert.severity')) = 'integer'"
+    "       THEN json_extract(json, '$.alert.severity') END END,"
+    "  CASE WHEN ok THEN CASE WHEN typeof(json_extract(json, '$.guanlan.encrypted.score')) IN ('integer', 'real')"
+    "       THEN CAST(json_extract(json, '$.guanlan.encrypted.score') AS INTEGER) END END"
+    " FROM (SELECT *, json_valid(json) AS ok FROM events WHERE id > ?1 AND id <= ?2 AND event_type = 'alert')",
 };
 
 static bool query_int(sqlite3 *db, const char *sql, int64_t *out)
