@@ -80,6 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(out->eve != NULL);
 
     gl_worker_config wc;
+    memset(&wc, 0, sizeof(wc));
+    /* detectors run too, on their built-in defaults (no model files read) */
+    wc.detect.encrypted_enabled = true;
+    wc.detect.threshold = 70;
     gl_defrag_config_default(&wc.defrag);
     gl_flow_config_default(&wc.flow);
     gl_stream_config_default(&wc.stream);
