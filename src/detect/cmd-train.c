@@ -202,9 +202,11 @@ static void train_network(gl_seqmodel *m, sample *s, size_t n, unsigned epochs, 
 
 /* Full-batch gradient descent of the fusion's log-loss over split B, at
  * the level of findings: every finding's weight starts at its prior and
- * L2 pulls it back there, so findings the training traffic never shows
- * (weak ciphers, SSLv3, intel hits) keep a sensible weight. */
-#define PRIOR_L2 0.001
+ * a weak L2 pulls it back there, so findings the training traffic never
+ * shows (weak ciphers, SSLv3, intel hits) keep a sensible weight, while
+ * rare but telling ones (a short-lived certificate) can still grow. Weights
+ * stay non-negative. */
+#define PRIOR_L2 0.0001
 static void train_fusion(enc_fusion *f, const sample *s, const double *nn, size_t n)
 {
     enc_fusion_default(f);
@@ -227,7 +229,7 @@ static void train_fusion(enc_fusion *f, const sample *s, const double *nn, size_
             enc_journal_inputs(&s[i].rec, nn[i], &in[m]);
             lab[m++] = s[i].label;
         }
-    for (int it = 0; it < 2000; it++) {
+    for (int it = 0; it < 20000; it++) {
         double gb = 0, gnn = 0, gw[ENC_NFEAT] = { 0 };
         for (size_t i = 0; i < m; i++) {
             double g = enc_fusion_prob(f, &in[i], NULL) - lab[i];
@@ -243,7 +245,16 @@ static void train_fusion(enc_fusion *f, const sample *s, const double *nn, size_
             if (enc_feature_fixed(k))
                 continue;
             f->wf[k] -= lr * (gw[k] / (double)m + PRIOR_L2 * (f->wf[k] - ENC_PRIOR_WEIGHT));
+            /* a finding is evidence of harm by construction: a negative
+             * weight would only encode an accident of the training traffic
+             * (e.g. its CA's short serials) and not generalise */
+            if (f->wf[k] < 0)
+                f->wf[k] = 0;
         }
+        if (f->w_nn < 0)
+            f->w_nn = 0;
+        if (f->w_nn > ENC_NN_WEIGHT_MAX)
+            f->w_nn = ENC_NN_WEIGHT_MAX;
     }
     f->n_train = m;
     free(in);

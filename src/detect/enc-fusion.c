@@ -94,10 +94,16 @@ void enc_fusion_sgd(enc_fusion *f, const enc_inputs *in, int label, double lr, d
     f->bias = clampw(f->bias - lr * g);
     if (f->has_features) {
         f->w_nn = clampw(f->w_nn - lr * (g * (in->nn > 0 ? in->nn : 0) + l2 * (f->w_nn - ENC_PRIOR_WEIGHT)));
+        if (f->w_nn < 0)
+            f->w_nn = 0;
+        if (f->w_nn > ENC_NN_WEIGHT_MAX)
+            f->w_nn = ENC_NN_WEIGHT_MAX;
         for (int k = 0; k < in->n; k++) {
             int id = in->id[k];
             if (!enc_feature_fixed(id))
                 f->wf[id] = clampw(f->wf[id] - lr * (g * in->conf[k] + l2 * (f->wf[id] - prior_of(id))));
+            if (f->wf[id] < 0) /* findings are evidence of harm (see cmd-train.c) */
+                f->wf[id] = 0;
         }
         return;
     }

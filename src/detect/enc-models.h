@@ -23,7 +23,12 @@
 /* ---------- fusion ---------- */
 
 #define ENC_PRIOR_WEIGHT 4.0 /* prior weight of a finding (x = its confidence) */
-#define ENC_INTEL_WEIGHT 8.0 /* intel matches: fixed, never learned from generated data */
+#define ENC_INTEL_WEIGHT 8.0
+/* The sequence network learns only from generated traffic and is the least
+ * trustworthy witness on real networks (docs/encrypted-detection.md,
+ * evaluation (b)): its weight is capped so that it cannot alert alone and
+ * needs another sub-model's corroboration. */
+#define ENC_NN_WEIGHT_MAX 4.0 /* intel matches: fixed, never learned from generated data */
 
 typedef struct enc_fusion {
     double bias;
