@@ -17,6 +17,7 @@
 #include "../sensor/cmd-run.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <sys/stat.h>
 #include <math.h>
@@ -353,6 +354,21 @@ static void evaluate(const sample *s, const double *nn, size_t n, const enc_fusi
                    fams[k].label ? "malicious" : "benign", fams[k].n, fams[k].flagged);
 }
 
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The temporary sensor output (eve.json, guanlan.db, journal) is not kept
+ * unless --work named a directory. */
+static void remove_tree(const char *dir)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static int run_sensor(const char *work, char **pcaps, int np)
 {
     char *argv[64];
@@ -433,6 +449,7 @@ int gl_cmd_train(int argc, char **argv)
         return 1;
     qsort(t.labels, t.n_labels, sizeof(label_ent), cmp_label);
     char tmpl[] = "/tmp/guanlan-train-XXXXXX";
+    bool own_work = !work;
     if (!work && !(work = mkdtemp(tmpl))) {
         perror("mkdtemp");
         return 1;
@@ -444,9 +461,13 @@ int gl_cmd_train(int argc, char **argv)
     fprintf(stderr, "guanlan train: running the sensor over %d capture(s) in %s\n", np, work);
     if (run_sensor(work, pcaps, np) != 0) {
         fprintf(stderr, "guanlan train: the sensor run failed\n");
+        if (own_work)
+            remove_tree(work);
         return 1;
     }
     enc_journal_each(work, collect_cb, &t);
+    if (own_work)
+        remove_tree(work);
     size_t counts[3][2] = { { 0 } };
     for (size_t i = 0; i < t.n; i++)
         counts[t.s[i].split][t.s[i].label]++;
