@@ -209,6 +209,10 @@ def main():
 
     tools = [Tool("guanlan --threads %s" % n, "guanlan", guanlan_argv(n))
              for n in opts.threads.split(",") if n]
+    # issue 3: the cost of encrypted-traffic detection, side by side
+    tools.append(Tool("guanlan -t1 no-detect", "guanlan",
+                      lambda pcap, out: guanlan_argv(1)(pcap, out) +
+                      ["--set", "detect.encrypted.enabled=no"]))
     if opts.ndpireader:
         tools.append(Tool("ndpiReader", "ndpi", lambda pcap, out: [opts.ndpireader, "-i", pcap]))
     else:
@@ -239,6 +243,11 @@ def main():
     print("File: %s: %d packets, %d captured bytes (%.1f MiB on disk); median of %d runs"
           % (os.path.basename(opts.pcap), packets, nbytes, size / 2**20, opts.runs))
     print(table(tools, packets, nbytes))
+    with_det = next((t for t in tools if t.name == "guanlan --threads 1" and t.runs and not t.failed), None)
+    no_det = next((t for t in tools if t.name == "guanlan -t1 no-detect" and t.runs and not t.failed), None)
+    if with_det and no_det:
+        print("encrypted detection on: %.0f%% of the throughput with it off (goal >= 80%%)"
+              % (100.0 * median_run(no_det)[0] / median_run(with_det)[0]))
     for t in tools:
         if t.kind == "guanlan" and t.runs and t.runs[0][3].get("evicted"):
             print("note: %s evicted %d flows to stay under its flow memcap" % (t.name, t.runs[0][3]["evicted"]))
