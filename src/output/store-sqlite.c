@@ -54,6 +54,7 @@ struct gl_store {
     sqlite3_stmt *insert;
     gl_store_config cfg;
     char path[4096];
+    bool indexes_deferred;  /* this run created the db: build its indexes at close */
 
     pthread_t writer;
     pthread_mutex_t lock;
@@ -62,6 +63,7 @@ struct gl_store {
     store_rec **ring;
     size_t head, count;   /* FIFO: records live at ring[(head + i) % queue_max] */
     unsigned waiters;     /* producers blocked on a full queue */
+    bool writer_idle;     /* writer asleep with no transaction open (needs a signal) */
     bool closing;
 
     /* writer-thread only */
@@ -96,13 +98,15 @@ static const char *const schema_sql =
     "  proto      TEXT,"
     "  app_proto  TEXT,"
     "  json       TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('application', 'guanlan');"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('created', strftime('%Y-%m-%dT%H:%M:%SZ','now'));";
+
+static const char *const index_sql =
     "CREATE INDEX IF NOT EXISTS events_type_ts ON events(event_type, ts_usec);"
     "CREATE INDEX IF NOT EXISTS events_src_ts  ON events(src_ip, ts_usec);"
     "CREATE INDEX IF NOT EXISTS events_dest_ts ON events(dest_ip, ts_usec);"
     "CREATE INDEX IF NOT EXISTS events_flow    ON events(flow_id);"
-    "CREATE INDEX IF NOT EXISTS events_ts      ON events(ts_usec);"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('application', 'guanlan');"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('created', strftime('%Y-%m-%dT%H:%M:%SZ','now'));";
+    "CREATE INDEX IF NOT EXISTS events_ts      ON events(ts_usec);";
 
 static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
@@ -168,7 +172,17 @@ int gl_store_schema_check(sqlite3 *db, char *err, size_t errlen)
     return 0;
 }
 
+static int schema_ensure(sqlite3 *db, bool with_indexes, bool *was_new, char *err, size_t errlen);
+
 int gl_store_schema_ensure(sqlite3 *db, char *err, size_t errlen)
+{
+    bool was_new;
+    return schema_ensure(db, true, &was_new, err, errlen);
+}
+
+/* Tables always; the secondary indexes unless the caller builds them later
+ * (only ever for a database this call created). */
+static int schema_ensure(sqlite3 *db, bool with_indexes, bool *was_new, char *err, size_t errlen)
 {
     int64_t version, tables;
     if (query_int(db, "PRAGMA user_version", &version, err, errlen) < 0)
@@ -179,6 +193,9 @@ int gl_store_schema_ensure(sqlite3 *db, char *err, size_t errlen)
      * already be ours, so we never scribble tables into someone else's db. */
     if (tables > 0 && gl_store_schema_check(db, err, errlen) < 0)
         return -1;
+    *was_new = tables == 0;
+    if (!*was_new)
+        with_indexes = true; /* an existing db keeps (or regains) every index */
     if (version > GL_STORE_SCHEMA_VERSION) {
         snprintf(err, errlen, "schema version %lld is newer than this guanlan understands (%d)",
                  (long long)version, GL_STORE_SCHEMA_VERSION);
@@ -188,7 +205,8 @@ int gl_store_schema_ensure(sqlite3 *db, char *err, size_t errlen)
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", GL_STORE_SCHEMA_VERSION);
     if (exec_sql(db, "BEGIN IMMEDIATE", err, errlen) < 0)
         return -1;
-    if (exec_sql(db, schema_sql, err, errlen) < 0 || exec_sql(db, sql, err, errlen) < 0 ||
+    if (exec_sql(db, schema_sql, err, errlen) < 0 ||
+        (with_indexes && exec_sql(db, index_sql, err, errlen) < 0) || exec_sql(db, sql, err, errlen) < 0 ||
         exec_sql(db,
                  "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', "
                  "(SELECT user_version FROM pragma_user_version))",
@@ -307,12 +325,14 @@ gl_store *gl_store_open(const gl_store_config *cfg, char *err, size_t errlen)
         store_free(s);
         return NULL;
     }
+    bool was_new = false;
     if (configure_connection(s->db, why, sizeof why) < 0 ||
-        gl_store_schema_ensure(s->db, why, sizeof why) < 0) {
+        schema_ensure(s->db, !s->cfg.defer_indexes, &was_new, why, sizeof why) < 0) {
         snprintf(err, errlen, "cannot use database %s: %s", s->path, why);
         store_free(s);
         return NULL;
     }
+    s->indexes_deferred = s->cfg.defer_indexes && was_new;
     if (sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->insert, NULL) !=
         SQLITE_OK) {
         snprintf(err, errlen, "cannot prepare insert on %s: %s", s->path, sqlite3_errmsg(s->db));
@@ -350,6 +370,15 @@ int gl_store_close(gl_store *s, gl_store_stats *stats_out)
     pthread_cond_signal(&s->not_empty);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->writer, NULL);
+
+    if (s->indexes_deferred) {
+        char why[256];
+        if (exec_sql(s->db, index_sql, why, sizeof why) < 0) {
+            fprintf(stderr, "guanlan: store: building indexes of %s: %s (the next open retries)\n",
+                    s->path, why);
+            s->stats.errors++;
+        }
+    }
 
     /* Fold the WAL back into the main file so a cleanly closed db is one
      * self-contained file; failure here loses nothing (the WAL stays). */
@@ -440,8 +469,11 @@ int gl_store_add(gl_store *s, const gl_event_meta *m, const char *json, size_t l
     s->waiters--;
     s->ring[(s->head + s->count) % s->cfg.queue_max] = r;
     s->count++;
-    /* Wake the writer only on the empty->non-empty edge; it drains in bulk. */
-    if (s->count == 1)
+    /* Wake the writer when it sleeps with no transaction open; while one is
+     * open it wakes by itself at the batch deadline, so a signal every 256
+     * records is enough. (Signalling every record cost the packet thread a
+     * futex call and a context switch per event.) */
+    if (s->writer_idle || s->count % 256 == 0)
         pthread_cond_signal(&s->not_empty);
     pthread_mutex_unlock(&s->lock);
     return 0;
@@ -613,7 +645,9 @@ static void wait_for_work(gl_store *s)
 {
     while (s->count == 0 && !(s->closing && s->waiters == 0)) {
         if (s->in_txn == 0) {
+            s->writer_idle = true;
             pthread_cond_wait(&s->not_empty, &s->lock);
+            s->writer_idle = false;
             continue;
         }
         uint64_t deadline = s->txn_start_ms + s->cfg.batch_ms;

@@ -11,6 +11,7 @@
 #define GL_STORE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct gl_event_meta {
@@ -30,6 +31,10 @@ typedef struct gl_store_config {
     unsigned batch_ms;         /* ... or after this many milliseconds (default 500) */
     unsigned queue_max;        /* records waiting for the writer; producers block when full,
                                 * so nothing is dropped silently (default 65536) */
+    bool defer_indexes;        /* a NEW database gets its secondary indexes at close, each
+                                * built in one pass instead of row by row: less CPU in all
+                                * but a serial tail (default off); a killed run leaves a
+                                * valid db whose indexes the next open creates */
 } gl_store_config;
 
 typedef struct gl_store_stats {

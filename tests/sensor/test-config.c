@@ -362,7 +362,7 @@ static const struct { const char *key, *value; } all_keys[] = {
     { "stream.ooo-max", "64kb" }, { "stream.memcap", "1mb" }, { "stream.midstream", "no" },
     { "app.detect-memcap", "1mb" }, { "app.dns.enabled", "no" }, { "app.http.enabled", "no" }, { "app.tls.enabled", "no" },
     { "app.ssh.enabled", "no" }, { "output.eve.enabled", "no" }, { "output.eve.filename", "e.json" },
-    { "output.eve.types", "flow" }, { "output.eve.ethernet", "yes" }, { "output.eve.tls-session-resumption", "yes" },
+    { "output.eve.types", "flow" }, { "output.eve.ethernet", "yes" }, { "output.eve.tls-session-resumption", "yes" }, { "output.sqlite.defer-indexes", "yes" },
     { "output.eve.community-id", "yes" }, { "output.eve.community-id-seed", "7" },
     { "output.sqlite.enabled", "no" }, { "output.sqlite.filename", "g.db" },
     { "output.sqlite.batch-events", "10" }, { "output.sqlite.batch-ms", "10" },

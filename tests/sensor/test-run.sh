@@ -100,6 +100,18 @@ expect_eq "$pk" "$((na + nb))" "packets counted over two -r files"
 # SQLite holds the same events as eve.json
 dbn=$(sqlite3 "$tmp/t1/guanlan.db" 'select count(*) from events' 2>/dev/null)
 expect_eq "$dbn" "$(wc -l < "$tmp/t1/eve.json")" "rows in guanlan.db vs lines in eve.json"
+nidx=$(sqlite3 "$tmp/t1/guanlan.db" "select count(*) from sqlite_schema where type='index' and tbl_name='events' and name like 'events_%'")
+expect_eq "$nidx" 5 "indexes of the events table after a file run"
+# with deferred indexes they are built at the end: same rows, same five indexes
+mkdir -p "$tmp/defer"
+"$bin" run -q -r "$tmp/a.pcap" -l "$tmp/defer" --set output.sqlite.defer-indexes=yes
+expect_eq "$(sqlite3 "$tmp/defer/guanlan.db" 'select count(*) from events')" "$dbn" "rows with deferred indexes"
+nidx=$(sqlite3 "$tmp/defer/guanlan.db" "select count(*) from sqlite_schema where type='index' and tbl_name='events' and name like 'events_%'")
+expect_eq "$nidx" 5 "indexes built at the end with output.sqlite.defer-indexes"
+# a second run into the same directory appends to the existing db
+"$bin" run -q -r "$tmp/b.pcap" -l "$tmp/t1"; expect_eq $? 0 "second run into an existing db"
+dbn2=$(sqlite3 "$tmp/t1/guanlan.db" 'select count(*) from events' 2>/dev/null)
+expect_eq "$dbn2" "$((dbn + $(wc -l < "$tmp/t1/eve.json")))" "rows after appending a second run"
 
 # errors: unreadable input (exit 1, others still analysed), bad usage (exit 2)
 echo "not a capture" > "$tmp/junk.pcap"
