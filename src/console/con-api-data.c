@@ -131,11 +131,11 @@ void con_h_overview(con_call *k)
                                          " minute < ?2 AND event_type = 'flow' GROUP BY 1 ORDER BY 2 DESC LIMIT ?3",
                                 from, to, 20));
     json_object_set_new(o, "top_talkers",
-                        grouped(db, "SELECT ip, sum(n) AS flows FROM console_talkers_hour WHERE hour >= ?1 AND"
+                        grouped(db, "SELECT ip, sum(n) AS flows FROM console_talkers_top WHERE hour >= ?1 AND"
                                     " hour < ?2 GROUP BY 1 ORDER BY 2 DESC LIMIT ?3",
                                 hfrom, hto, 10));
     json_object_set_new(o, "top_tls_fingerprints",
-                        grouped(db, "SELECT kind, fp, sum(n) AS sessions FROM console_tls_hour WHERE hour >= ?1 AND"
+                        grouped(db, "SELECT kind, fp, sum(n) AS sessions FROM console_tls_top WHERE hour >= ?1 AND"
                                     " hour < ?2 GROUP BY 1, 2 ORDER BY 3 DESC LIMIT ?3",
                                 hfrom, hto, 20));
     json_object_set_new(o, "score_distribution",

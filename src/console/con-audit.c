@@ -90,7 +90,7 @@ bool con_audit(gl_console *c, const char *actor, const char *role, const char *c
     char *dtext = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char at[40], prev[GL_SM3_HEX], sm3[GL_SM3_HEX];
     con_iso_time(gl_con_now(c), at, sizeof(at));
-    int64_t seq;
+    int64_t seq = 0;
     bool ok = last_link(c->db, &seq, prev);
     audit_rec r = { seq + 1, at, actor ? actor : "-", role ? role : "-", client ? client : "-", action,
                     target ? target : "", dtext ? dtext : "{}", result, prev };

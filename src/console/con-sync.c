@@ -54,6 +54,27 @@ static const char *const FOLD_SQL[] = {
     " WHERE typeof(fp) = 'text' AND length(fp) BETWEEN 1 AND 128 GROUP BY 1, 2, 3"
     " ON CONFLICT(hour, kind, fp) DO UPDATE SET n = n + excluded.n",
 
+    /* top 100 per hour of the hours this chunk touched, recomputed from the
+     * exact per-hour tables: keeps "top talkers / fingerprints over a range"
+     * a sum over at most 100 rows per hour whatever the address count */
+    "DELETE FROM console_talkers_top WHERE hour IN"
+    " (SELECT DISTINCT ts_usec / 3600000000 FROM events WHERE id > ?1 AND id <= ?2 AND event_type = 'flow')",
+
+    "INSERT INTO console_talkers_top(hour, ip, n) SELECT hour, ip, n FROM"
+    " (SELECT hour, ip, n, row_number() OVER (PARTITION BY hour ORDER BY n DESC, ip) AS r"
+    "  FROM console_talkers_hour WHERE hour IN"
+    "  (SELECT DISTINCT ts_usec / 3600000000 FROM events WHERE id > ?1 AND id <= ?2 AND event_type = 'flow'))"
+    " WHERE r <= 100",
+
+    "DELETE FROM console_tls_top WHERE hour IN"
+    " (SELECT DISTINCT ts_usec / 3600000000 FROM events WHERE id > ?1 AND id <= ?2 AND event_type = 'tls')",
+
+    "INSERT INTO console_tls_top(hour, kind, fp, n) SELECT hour, kind, fp, n FROM"
+    " (SELECT hour, kind, fp, n, row_number() OVER (PARTITION BY hour, kind ORDER BY n DESC, fp) AS r"
+    "  FROM console_tls_hour WHERE hour IN"
+    "  (SELECT DISTINCT ts_usec / 3600000000 FROM events WHERE id > ?1 AND id <= ?2 AND event_type = 'tls'))"
+    " WHERE r <= 100",
+
     /* a malformed alert row is still listed (its columns), with no JSON fields;
      * CASE evaluates lazily, so json_extract never sees invalid JSON */
     "INSERT OR IGNORE INTO console_alerts(event_id, ts_usec, flow_id, src_ip, src_port, dest_ip, dest_port,"
