@@ -235,6 +235,7 @@ void gl_store_format_iso(uint64_t ts_usec, char *buf, size_t buflen)
 
 void gl_store_config_default(gl_store_config *cfg)
 {
+    memset(cfg, 0, sizeof(*cfg));
     cfg->path = "guanlan.db";
     cfg->batch_events = 2000;
     cfg->batch_ms = 500;
