@@ -63,7 +63,7 @@ struct gl_store {
     store_rec **ring;
     size_t head, count;   /* FIFO: records live at ring[(head + i) % queue_max] */
     unsigned waiters;     /* producers blocked on a full queue */
-    bool writer_idle;     /* writer asleep with no transaction open (needs a signal) */
+    size_t wake_count;    /* queued records worth waking the writer for (SIZE_MAX: it is busy) */
     bool closing;
 
     /* writer-thread only */
@@ -470,11 +470,11 @@ int gl_store_add(gl_store *s, const gl_event_meta *m, const char *json, size_t l
     s->waiters--;
     s->ring[(s->head + s->count) % s->cfg.queue_max] = r;
     s->count++;
-    /* Wake the writer when it sleeps with no transaction open; while one is
-     * open it wakes by itself at the batch deadline, so a signal every 256
-     * records is enough. (Signalling every record cost the packet thread a
-     * futex call and a context switch per event.) */
-    if (s->writer_idle || s->count % 256 == 0)
+    /* Wake the writer only when what it waits for is there: a first record
+     * when it sleeps with no transaction open, or enough to fill the open
+     * batch (otherwise its batch deadline wakes it). Signalling every record
+     * cost the packet thread a futex call and a context switch per event. */
+    if (s->count >= s->wake_count)
         pthread_cond_signal(&s->not_empty);
     pthread_mutex_unlock(&s->lock);
     return 0;
@@ -646,18 +646,19 @@ static void wait_for_work(gl_store *s)
 {
     while (s->count == 0 && !(s->closing && s->waiters == 0)) {
         if (s->in_txn == 0) {
-            s->writer_idle = true;
+            s->wake_count = 1;
             pthread_cond_wait(&s->not_empty, &s->lock);
-            s->writer_idle = false;
             continue;
         }
         uint64_t deadline = s->txn_start_ms + s->cfg.batch_ms;
         if (now_ms() >= deadline)
-            return;
+            break;
+        s->wake_count = s->in_txn < s->cfg.batch_events ? s->cfg.batch_events - s->in_txn : 1;
         struct timespec ts;
         deadline_to_timespec(deadline, &ts);
         pthread_cond_timedwait(&s->not_empty, &s->lock, &ts);
     }
+    s->wake_count = SIZE_MAX;
 }
 
 static bool batch_due(const gl_store *s)
