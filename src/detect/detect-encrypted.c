@@ -212,7 +212,9 @@ static void on_event(gl_detect_ctx *ctx, void *ws, const gl_detect_flow *f, void
     *fstate = ef;
 }
 
-static void on_packet(gl_detect_ctx *ctx, void *ws, const gl_detect_flow *f, void *fstate, int dir,
+/* Collects the first GL_SEQ_LEN payload packets after the handshake, then
+ * asks for no more (the rest of a bulk transfer costs nothing). */
+static bool on_packet(gl_detect_ctx *ctx, void *ws, const gl_detect_flow *f, void *fstate, int dir,
                       uint64_t ts_usec, uint32_t payload_len, uint8_t tcp_flags)
 {
     (void)ctx;
@@ -220,14 +222,17 @@ static void on_packet(gl_detect_ctx *ctx, void *ws, const gl_detect_flow *f, voi
     (void)f;
     (void)tcp_flags;
     enc_flow *ef = fstate;
-    if (payload_len == 0 || ef->seq.n >= GL_SEQ_LEN)
-        return;
+    if (ef->seq.n >= GL_SEQ_LEN)
+        return false;
+    if (payload_len == 0)
+        return true;
     uint64_t gap = ts_usec > ef->last_us ? ts_usec - ef->last_us : 0;
     gl_seq_pkt *p = &ef->seq.p[ef->seq.n++];
     p->len = (uint16_t)(payload_len > 65535 ? 65535 : payload_len);
     p->dir = (uint8_t)(dir ? 1 : 0);
     p->gap_us = (uint32_t)(gap > UINT32_MAX ? UINT32_MAX : gap);
     ef->last_us = ts_usec;
+    return ef->seq.n < GL_SEQ_LEN;
 }
 
 /* The sub-model with the largest push towards "malicious", and its

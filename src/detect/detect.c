@@ -33,6 +33,7 @@ struct gl_detect_ctx {
 /* Per-flow slots, allocated when the first detector follows the flow. */
 typedef struct flow_slots {
     void *s[MAX_DETECTORS];
+    uint8_t want_packets;   /* bit i: detector i still wants this flow's packets */
 } flow_slots;
 
 gl_detect_ctx *gl_detect_ctx_new(const gl_detect_config *cfg, gl_detect_emit_fn emit, void *user,
@@ -114,8 +115,11 @@ void gl_detect_event(gl_detect_ctx *ctx, gl_flow *f, const char *event_type, con
                 continue;
             }
         }
-        if (fs)
+        if (fs) {
+            if (slot && !fs->s[i] && ctx->det[i]->on_packet)
+                fs->want_packets |= (uint8_t)(1u << i);
             fs->s[i] = slot;
+        }
     }
     ctx->cur = NULL;
 }
@@ -124,14 +128,17 @@ void gl_detect_packet(gl_detect_ctx *ctx, gl_flow *f, int dir, uint64_t ts_usec,
                       uint8_t tcp_flags)
 {
     flow_slots *fs = f->detect;
-    if (!fs)
+    if (!fs || !fs->want_packets)
         return;
     gl_detect_flow v;
     view_of(f, &v);
     ctx->cur = f;
-    for (int i = 0; i < ctx->n; i++)
-        if (fs->s[i] && ctx->det[i]->on_packet)
-            ctx->det[i]->on_packet(ctx, ctx->wstate[i], &v, fs->s[i], dir, ts_usec, payload_len, tcp_flags);
+    for (int i = 0; i < ctx->n; i++) {
+        uint8_t bit = (uint8_t)(1u << i);
+        if ((fs->want_packets & bit) && fs->s[i] &&
+            !ctx->det[i]->on_packet(ctx, ctx->wstate[i], &v, fs->s[i], dir, ts_usec, payload_len, tcp_flags))
+            fs->want_packets &= (uint8_t)~bit;
+    }
     ctx->cur = NULL;
 }
 

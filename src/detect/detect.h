@@ -70,8 +70,11 @@ typedef struct gl_detector {
      * on_flow_end are called for it. */
     void (*on_event)(gl_detect_ctx *ctx, void *wstate, const gl_detect_flow *f, void **fstate,
                      const char *event_type, const void *facts, const char *eve, size_t eve_len);
-    /* Every later packet of a followed flow (payload_len may be 0). */
-    void (*on_packet)(gl_detect_ctx *ctx, void *wstate, const gl_detect_flow *f, void *fstate, int dir,
+    /* Every later packet of a followed flow (payload_len may be 0), until
+     * it returns false: then no more packets of this flow are shown to this
+     * detector (bulk transfers cost nothing once it has what it needs);
+     * on_flow_end still comes. */
+    bool (*on_packet)(gl_detect_ctx *ctx, void *wstate, const gl_detect_flow *f, void *fstate, int dir,
                       uint64_t ts_usec, uint32_t payload_len, uint8_t tcp_flags);
     /* The flow ended (before its flow record is written): final verdict,
      * alerts, and freeing fstate. Called only for followed flows. */
