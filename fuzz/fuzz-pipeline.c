@@ -81,9 +81,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     gl_worker_config wc;
     memset(&wc, 0, sizeof(wc));
-    /* detectors run too, on their built-in defaults (no model files read) */
     wc.detect.encrypted_enabled = true;
+#ifdef FUZZ_PIPELINE_WITH_MODELS
+    /* fuzz-enc-pipeline: shipped models, and threshold 0 so every scored
+     * TLS session writes an alert */
+    wc.detect.model_dir = getenv("GUANLAN_MODEL_DIR") ? getenv("GUANLAN_MODEL_DIR") : "models";
+    wc.detect.threshold = 0;
+#else
+    /* detectors run too, on their built-in defaults (no model files read) */
     wc.detect.threshold = 70;
+#endif
     gl_defrag_config_default(&wc.defrag);
     gl_flow_config_default(&wc.flow);
     gl_stream_config_default(&wc.stream);
